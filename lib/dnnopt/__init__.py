@@ -1,0 +1,1 @@
+"""dnnopt: a small, correct numpy deep-learning library for teaching optimization in deep networks."""

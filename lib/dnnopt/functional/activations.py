@@ -1,0 +1,106 @@
+"""Elementwise activations. Each derivative sits right under its forward.
+
+Backward functions take ``dout`` of the forward output's shape and return ``dx`` of the same shape and dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_float_array, check_same_shape
+
+__all__ = [
+    "leaky_relu_backward",
+    "leaky_relu_forward",
+    "prelu_backward",
+    "prelu_forward",
+    "relu_backward",
+    "relu_forward",
+    "sigmoid_backward",
+    "sigmoid_forward",
+    "tanh_backward",
+    "tanh_forward",
+]
+
+
+def _check_dout(dout, like: np.ndarray) -> np.ndarray:
+    check_float_array(dout, "dout")
+    check_same_shape(dout, like, "dout", "the forward input")
+    return dout
+
+
+def relu_forward(x: np.ndarray):
+    """max(0, x). Returns ``(out, cache)``; the cache is the boolean mask ``x > 0``."""
+    check_float_array(x, "x")
+    positive = x > 0
+    return np.where(positive, x, x.dtype.type(0)), positive
+
+
+def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """d relu / dx = 1 where x > 0, else 0 (ReLU is not differentiable at 0; like every framework we use 0)."""
+    positive = cache
+    _check_dout(dout, positive)
+    return np.where(positive, dout, dout.dtype.type(0))
+
+
+def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01):
+    """x where x > 0, else ``alpha * x``: a small slope keeps gradients flowing for negative inputs."""
+    check_float_array(x, "x")
+    alpha = x.dtype.type(alpha)
+    positive = x > 0
+    return np.where(positive, x, alpha * x), (positive, alpha)
+
+
+def leaky_relu_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """1 where x > 0, else ``alpha``."""
+    positive, alpha = cache
+    _check_dout(dout, positive)
+    return np.where(positive, dout, alpha * dout)
+
+
+def prelu_forward(x: np.ndarray, alpha: np.ndarray):
+    """Leaky ReLU with a learnable slope ``alpha`` of shape (D,) (one per feature of x (N, D)) or ()."""
+    check_float_array(x, "x")
+    check_float_array(alpha, "alpha")
+    if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.shape[0] != x.shape[-1]):
+        raise ValueError(f"alpha must have shape () or ({x.shape[-1]},) for x of shape {x.shape}, got {alpha.shape}")
+    positive = x > 0
+    return np.where(positive, x, alpha * x), (x, alpha, positive)
+
+
+def prelu_backward(dout: np.ndarray, cache):
+    """Returns ``(dx, dalpha)``: dx = dout where x > 0 else alpha * dout; dalpha sums dout * x over x <= 0."""
+    x, alpha, positive = cache
+    _check_dout(dout, x)
+    dx = np.where(positive, dout, alpha * dout)
+    dalpha_full = np.where(positive, dout.dtype.type(0), dout * x)
+    dalpha = dalpha_full.reshape(-1, *alpha.shape).sum(axis=0)  # shape of alpha
+    return dx, dalpha
+
+
+def sigmoid_forward(x: np.ndarray):
+    """1 / (1 + exp(-x)), computed as 0.5 * (1 + tanh(x / 2)): the same function, with no overflow for |x| ~ 1e4."""
+    check_float_array(x, "x")
+    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out, out
+
+
+def sigmoid_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """sigma'(x) = sigma(x) (1 - sigma(x)) <= 1/4: every sigmoid layer shrinks the gradient by at least 4x."""
+    out = cache
+    _check_dout(dout, out)
+    return dout * out * (1.0 - out)
+
+
+def tanh_forward(x: np.ndarray):
+    """Hyperbolic tangent; the cache is its output."""
+    check_float_array(x, "x")
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """tanh'(x) = 1 - tanh(x)**2, which is at most 1 (at x = 0): tanh can shrink gradients, never amplify them."""
+    out = cache
+    _check_dout(dout, out)
+    return dout * (1.0 - out * out)

@@ -1,1 +1,11 @@
-"""dnnopt: a small, correct numpy deep-learning library for teaching optimization in deep networks."""
+"""dnnopt: a small, correct numpy deep-learning library for teaching optimization in deep networks.
+
+Modules: ``init`` (initializers), ``functional`` (pure forward/backward kernels), ``layers`` (classes over them),
+``models`` (ready-made MLPs), ``optim`` (SGD, Adam, clipping), ``train`` (fit, evaluate, probe),
+``gradcheck`` (central differences), ``data`` (datasets that ship with the package).
+"""
+
+from . import data, functional, gradcheck, init, layers, models, optim, train
+
+__all__ = ["data", "functional", "gradcheck", "init", "layers", "models", "optim", "train"]
+__version__ = "0.1.0"

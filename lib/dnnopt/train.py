@@ -1,0 +1,214 @@
+"""Mini-batch training with validation, early stopping and the statistics the book plots.
+
+``fit`` records, per epoch, the train/validation loss and accuracy, each ``Linear`` layer's gradient norm and the
+mean/std of each top-level layer's output: enough to plot vanishing and exploding gradients straight from a run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import functional as F
+from ._checks import as_rng, check_float_array
+from .layers import Layer, Linear, Sequential
+from .optim import SGD, Optimizer, clip_grad_norm
+
+__all__ = ["History", "Probe", "evaluate", "fit", "linear_layers", "probe"]
+
+LOSSES = {"cross_entropy": F.softmax_cross_entropy, "mse": F.mse}
+
+
+def _loss_function(name: str):
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(LOSSES)}")
+    return LOSSES[name]
+
+
+def linear_layers(model: Layer, prefix: str = "") -> list[tuple[str, Linear]]:
+    """Every ``Linear`` inside ``model``, depth first, with its parameter-name prefix (e.g. ``"2.0"``)."""
+    if isinstance(model, Linear):
+        return [(prefix.rstrip("."), model)]
+    return [pair for name, child in model.named_children() for pair in linear_layers(child, f"{prefix}{name}.")]
+
+
+def _outputs(model: Layer, X: np.ndarray, training: bool) -> list[np.ndarray]:
+    """Each top-level layer's output (for a ``Sequential``), or just the model's output."""
+    if isinstance(model, Sequential):
+        return model.forward_all(X, training)
+    return [model.forward(X, training)]
+
+
+def _accuracy(logits: np.ndarray, y: np.ndarray, loss: str) -> float:
+    return float(np.mean(logits.argmax(axis=1) == y)) if loss == "cross_entropy" else math.nan
+
+
+def _check_data(X, y, loss: str) -> None:
+    check_float_array(X, "X", ndim=2)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+    if len(X) == 0:
+        raise ValueError("cannot train or evaluate on an empty dataset")
+    _loss_function(loss)
+
+
+def evaluate(model: Layer, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float]:
+    """Loss and accuracy (NaN for ``mse``) in inference mode (dropout off, batch norm's running averages)."""
+    _check_data(X, y, loss)
+    prediction = model.forward(X, training=False)
+    if not np.isfinite(prediction).all():
+        return math.nan, math.nan
+    value, _ = _loss_function(loss)(prediction, y)
+    return value, _accuracy(prediction, y, loss)
+
+
+@dataclass
+class Probe:
+    """One forward and backward pass, no update: gradients and activations at a glance."""
+
+    loss: float
+    grad_norms: np.ndarray  # (n_linear,) ||dW|| of each Linear, input side first
+    activations: list[np.ndarray]  # each top-level layer's output
+    linear_names: list[str]
+
+    @property
+    def act_mean(self) -> np.ndarray:
+        return np.array([a.mean() for a in self.activations])
+
+    @property
+    def act_std(self) -> np.ndarray:
+        return np.array([a.std() for a in self.activations])
+
+
+def _weight_grad_norms(linears: list[tuple[str, Linear]]) -> np.ndarray:
+    return np.array([math.sqrt(float(np.vdot(layer.grads["W"], layer.grads["W"]))) for _, layer in linears])
+
+
+def probe(model: Layer, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy", training: bool = True) -> Probe:
+    """Run one forward and backward pass on (X, y) and report per-layer gradient norms and activations."""
+    _check_data(X, y, loss)
+    outputs = _outputs(model, X, training)
+    value, dprediction = _loss_function(loss)(outputs[-1], y)
+    model.backward(dprediction)
+    linears = linear_layers(model)
+    return Probe(value, _weight_grad_norms(linears), outputs, [name for name, _ in linears])
+
+
+@dataclass
+class History:
+    """What ``fit`` measured. Epochs are 0-based; per-epoch lists have one entry per epoch trained."""
+
+    train_loss: list[float] = field(default_factory=list)  # inference-mode loss on the training set, end of epoch
+    val_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)  # training-mode loss of every mini-batch
+    grad_norms: np.ndarray = None  # (epochs, n_linear): mean over the epoch's steps of each Linear's ||dW||
+    act_mean: np.ndarray = None  # (epochs, n_layers): mean of each top-level layer's output over the epoch
+    act_std: np.ndarray = None  # (epochs, n_layers)
+    linear_names: list[str] = field(default_factory=list)
+    best_epoch: int | None = None  # epoch with the lowest validation loss (None without validation data)
+    stopped_epoch: int = -1  # last epoch trained
+    diverged: bool = False  # the loss became NaN or inf and training stopped
+
+
+class _EarlyStopping:
+    """Tracks the best validation loss; says stop after ``patience`` epochs without an improvement > min_delta."""
+
+    def __init__(self, patience: int | None, min_delta: float) -> None:
+        self.patience, self.min_delta = patience, min_delta
+        self.best_loss, self.best_epoch, self.waited = math.inf, None, 0
+
+    def update(self, epoch: int, val_loss: float) -> bool:
+        """Record an epoch; return True when it is the new best."""
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
+            return True
+        self.waited += 1
+        return False
+
+    @property
+    def should_stop(self) -> bool:
+        return self.patience is not None and self.waited >= self.patience
+
+
+def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entropy",
+        optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int = 64, val_data=None,
+        patience: int | None = None, min_delta: float = 0.0, restore_best: bool = True,
+        clip_norm: float | None = None, rng=None, progress: bool | None = None) -> History:
+    """Train ``model`` on (X, y) with mini-batches and return its ``History``.
+
+    Parameters
+    ----------
+    X, y : training data, X of shape (N, D); y int labels (N,) for ``cross_entropy`` or targets for ``mse``
+    optimizer : default ``SGD(model, lr=0.1)``
+    val_data : optional (X_val, y_val), evaluated after every epoch
+    patience : stop after this many epochs in a row without a validation improvement larger than ``min_delta``
+    restore_best : with validation data, load the weights of the best epoch when training ends
+    clip_norm : clip the global gradient norm to this value before every step
+    rng : shuffles the training set each epoch
+    progress : show a progress bar; None shows one only on a terminal (quiet in tests and book builds)
+    """
+    _check_data(X, y, loss)
+    if val_data is not None:
+        _check_data(*val_data, loss)
+    if patience is not None and val_data is None:
+        raise ValueError("early stopping (patience) needs val_data to watch")
+    if not (isinstance(epochs, int) and epochs >= 1 and isinstance(batch_size, int) and batch_size >= 1):
+        raise ValueError(f"epochs and batch_size must be positive ints, got {epochs!r} and {batch_size!r}")
+    loss_function = _loss_function(loss)
+    optimizer = optimizer or SGD(model, lr=0.1)
+    rng = as_rng(rng)
+    linears = linear_layers(model)
+    history = History(linear_names=[name for name, _ in linears])
+    stopper = _EarlyStopping(patience, min_delta)
+    best_state = None
+    grad_norms, act_mean, act_std = [], [], []
+
+    for epoch in tqdm(range(epochs), disable=None if progress is None else not progress, leave=False):
+        order = rng.permutation(len(X))
+        step_norms, step_means, step_stds = [], [], []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            outputs = _outputs(model, X[batch], training=True)
+            if not np.isfinite(outputs[-1]).all():
+                history.diverged = True
+                break
+            value, dprediction = loss_function(outputs[-1], y[batch])
+            history.step_loss.append(value)
+            model.backward(dprediction)
+            step_norms.append(_weight_grad_norms(linears))
+            step_means.append([h.mean() for h in outputs])
+            step_stds.append([h.std() for h in outputs])
+            if clip_norm is not None:
+                clip_grad_norm(model.grads, clip_norm)
+            optimizer.step()
+        if history.diverged:
+            break
+        grad_norms.append(np.mean(step_norms, axis=0))
+        act_mean.append(np.mean(step_means, axis=0))
+        act_std.append(np.mean(step_stds, axis=0))
+        history.stopped_epoch = epoch
+        for (loss_list, acc_list), data in (((history.train_loss, history.train_acc), (X, y)),
+                                            ((history.val_loss, history.val_acc), val_data)):
+            if data is not None:
+                value, accuracy = evaluate(model, *data, loss=loss)
+                loss_list.append(value)
+                acc_list.append(accuracy)
+        if val_data is not None:
+            if stopper.update(epoch, history.val_loss[-1]) and restore_best:
+                best_state = model.state_dict()
+            if stopper.should_stop:
+                break
+
+    history.best_epoch = stopper.best_epoch
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    n_layers = len(model.layers) if isinstance(model, Sequential) else 1
+    history.grad_norms = np.array(grad_norms).reshape(-1, len(linears))  # (epochs, n_linear)
+    history.act_mean = np.array(act_mean).reshape(-1, n_layers)  # (epochs, n_layers)
+    history.act_std = np.array(act_std).reshape(-1, n_layers)  # (epochs, n_layers)
+    return history

@@ -168,41 +168,43 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     best_state = None
     grad_norms, act_mean, act_std = [], [], []
 
-    for epoch in tqdm(range(epochs), disable=None if progress is None else not progress, leave=False):
-        order = rng.permutation(len(X))
-        step_norms, step_means, step_stds = [], [], []
-        for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
-            outputs = _outputs(model, X[batch], training=True)
-            if not np.isfinite(outputs[-1]).all():
-                history.diverged = True
+    # a diverging run overflows on its way to inf/NaN; we detect that below instead of warning on every op
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in tqdm(range(epochs), disable=None if progress is None else not progress, leave=False):
+            order = rng.permutation(len(X))
+            step_norms, step_means, step_stds = [], [], []
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                outputs = _outputs(model, X[batch], training=True)
+                if not np.isfinite(outputs[-1]).all():
+                    history.diverged = True
+                    break
+                value, dprediction = loss_function(outputs[-1], y[batch])
+                history.step_loss.append(value)
+                model.backward(dprediction)
+                step_norms.append(_weight_grad_norms(linears))
+                step_means.append([h.mean() for h in outputs])
+                step_stds.append([h.std() for h in outputs])
+                if clip_norm is not None:
+                    clip_grad_norm(model.grads, clip_norm)
+                optimizer.step()
+            if history.diverged:
                 break
-            value, dprediction = loss_function(outputs[-1], y[batch])
-            history.step_loss.append(value)
-            model.backward(dprediction)
-            step_norms.append(_weight_grad_norms(linears))
-            step_means.append([h.mean() for h in outputs])
-            step_stds.append([h.std() for h in outputs])
-            if clip_norm is not None:
-                clip_grad_norm(model.grads, clip_norm)
-            optimizer.step()
-        if history.diverged:
-            break
-        grad_norms.append(np.mean(step_norms, axis=0))
-        act_mean.append(np.mean(step_means, axis=0))
-        act_std.append(np.mean(step_stds, axis=0))
-        history.stopped_epoch = epoch
-        for (loss_list, acc_list), data in (((history.train_loss, history.train_acc), (X, y)),
-                                            ((history.val_loss, history.val_acc), val_data)):
-            if data is not None:
-                value, accuracy = evaluate(model, *data, loss=loss)
-                loss_list.append(value)
-                acc_list.append(accuracy)
-        if val_data is not None:
-            if stopper.update(epoch, history.val_loss[-1]) and restore_best:
-                best_state = model.state_dict()
-            if stopper.should_stop:
-                break
+            grad_norms.append(np.mean(step_norms, axis=0))
+            act_mean.append(np.mean(step_means, axis=0))
+            act_std.append(np.mean(step_stds, axis=0))
+            history.stopped_epoch = epoch
+            for (loss_list, acc_list), data in (((history.train_loss, history.train_acc), (X, y)),
+                                                ((history.val_loss, history.val_acc), val_data)):
+                if data is not None:
+                    value, accuracy = evaluate(model, *data, loss=loss)
+                    loss_list.append(value)
+                    acc_list.append(accuracy)
+            if val_data is not None:
+                if stopper.update(epoch, history.val_loss[-1]) and restore_best:
+                    best_state = model.state_dict()
+                if stopper.should_stop:
+                    break
 
     history.best_epoch = stopper.best_epoch
     if best_state is not None:

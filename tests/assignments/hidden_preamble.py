@@ -1,0 +1,89 @@
+# Grading helpers, hidden from students. Every solution notebook's first test cell opens with this exact text
+# between "### BEGIN HIDDEN TESTS" and "### END HIDDEN TESTS" (tests/test_assignments.py checks the copies).
+import sys as _sys
+import types as _types
+
+import numpy as _np
+
+import dnnopt.functional
+import dnnopt.init
+import dnnopt.optim  # noqa: F401 (the reference, for the hidden tests)
+from dnnopt.gradcheck import numerical_gradient as _numerical_gradient  # noqa: F401
+from dnnopt.gradcheck import rel_error as _rel_error  # noqa: F401
+
+_LIBRARIES = ("dnnopt", "torch", "tensorflow", "jax", "keras", "scipy", "sklearn", "autograd")
+
+
+def _borrowed(func, seen):
+    """Names in func (and in the notebook functions it calls) that resolve to another library's code."""
+    if func in seen:
+        return []
+    seen.add(func)
+    found, codes = [], [func.__code__]
+    closure = {n: c.cell_contents for n, c in zip(func.__code__.co_freevars, func.__closure__ or (), strict=True)}
+    while codes:
+        code = codes.pop()
+        codes += [const for const in code.co_consts if isinstance(const, _types.CodeType)]
+        for name in (*code.co_names, *code.co_freevars):
+            value = closure[name] if name in closure else func.__globals__.get(name)
+            origin = value.__name__ if isinstance(value, _types.ModuleType) else getattr(value, "__module__", "")
+            if name in _LIBRARIES or str(origin).split(".")[0] in _LIBRARIES:
+                found.append(f"{name} ({origin or name})")
+            elif isinstance(value, _types.FunctionType) and value.__module__ == "__main__":
+                found += _borrowed(value, seen)
+    return found
+
+
+def _own(func):
+    """``func`` checked to be the student's own work: defined in this notebook with numpy, no library's version.
+
+    While the returned wrapper runs, dnnopt's function of the same name raises.
+    """
+    name = getattr(func, "__name__", repr(func))
+    assert isinstance(func, _types.FunctionType) and func.__module__ == "__main__", (
+        f"{name} is {getattr(func, '__module__', '?')}.{name}, not a function you wrote in this notebook: "
+        "calling a library's implementation earns no points")
+    borrowed = _borrowed(func, set())
+    assert not borrowed, (f"{name} uses {', '.join(sorted(set(borrowed)))}: write it yourself with numpy; "
+                          "calling a library's implementation earns no points")
+    namesakes = [m for m in list(_sys.modules.values())
+                 if getattr(m, "__name__", "").startswith("dnnopt") and callable(getattr(m, name, None))]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{name} called dnnopt's {name}: calling a library's implementation earns no points")
+
+    def run(*args, **kwargs):
+        originals = [getattr(module, name) for module in namesakes]
+        for module in namesakes:
+            setattr(module, name, refuse)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            for module, original in zip(namesakes, originals, strict=True):
+                setattr(module, name, original)
+
+    return run
+
+
+def _check_close(what, got, want, bugs=(), rtol=1e-6, atol=1e-12):
+    """Assert ``got`` matches ``want``; otherwise name the first bug in ``bugs`` (pairs ``(explanation, typical
+    wrong value)``) whose typical value ``got`` matches, or give the largest difference."""
+    got = _np.asarray(got)
+    assert got.shape == _np.shape(want), f"{what} has shape {got.shape}, expected {_np.shape(want)}"
+    if _np.allclose(got, want, rtol=rtol, atol=atol):
+        return
+    for explanation, typical in bugs:
+        if _np.shape(typical) == got.shape and _np.allclose(got, typical, rtol=1e-4, atol=1e-9):
+            raise AssertionError(f"{what} is wrong; likely bug: {explanation}")
+    worst = _np.unravel_index(_np.argmax(_np.abs(got - want)), got.shape) if got.ndim else ()
+    raise AssertionError(f"{what} is wrong: at index {worst} got {got[worst]!r}, expected {_np.asarray(want)[worst]!r}")
+
+
+def _global_random_untouched(call):
+    """Run ``call()``; fail if it drew from numpy's global random state instead of the rng it was given."""
+    before = _np.random.get_state()[1].copy()  # noqa: NPY002 (watching the legacy state)
+    result = call()
+    assert _np.array_equal(before, _np.random.get_state()[1]), (  # noqa: NPY002
+        "your function used numpy's global random state (np.random.normal, np.random.rand, ...): "
+        "draw from the rng argument instead, so results are reproducible")
+    return result

@@ -1,0 +1,69 @@
+"""What the book tests share: where the book is, its pages in reading order, how to build it.
+
+Imported by tests/conftest.py (fixtures) and by the book and browser test modules.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML_DIR = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "test-artifacts"
+BUILD_COMMAND = ("build", ".", "-W", "-n", "--keep-going")
+BUILD_TIMEOUT_S = 900
+# Sphinx reports problems as "<location>: WARNING: <message>" (or ERROR/CRITICAL); the kernel's
+# own "[IPKernelApp] WARNING | ..." start-up notice is not a build warning.
+SPHINX_PROBLEM = re.compile(r"\b(?:WARNING|ERROR|CRITICAL|SEVERE): ")
+
+# The teaching chapters: each has figures, an explorable and a key term the search must find.
+CHAPTERS = (
+    "book/intro",
+    "book/gradients",
+    "book/initialization",
+    "book/dropout",
+    "book/batchnorm",
+    "book/bias_variance",
+)
+
+
+def toc_documents(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every document of ``_toc.yml`` in reading order (the root first)."""
+    toc = yaml.safe_load(toc_path.read_text())
+
+    def walk(entries: list[dict]) -> list[str]:
+        found = []
+        for entry in entries:
+            if "file" in entry:
+                found.append(entry["file"])
+            for key in ("parts", "chapters", "sections"):
+                found += walk(entry.get(key, []))
+        return found
+
+    return [toc["root"], *walk([toc])]
+
+
+# Sphinx's own pages a reader reaches from every chapter (index.html redirects to the root).
+SPECIAL_PAGES = ("index.html", "search.html", "genindex.html")
+PAGES = tuple(f"{document}.html" for document in toc_documents()) + SPECIAL_PAGES
+
+
+def build_book() -> tuple[int, str, float]:
+    """Run the README's build command; return (exit status, combined log, seconds)."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(jupyter_book), *BUILD_COMMAND],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr, time.perf_counter() - start

@@ -1,0 +1,54 @@
+"""Shared fixtures: the built book (built once per session) and the list of its pages.
+
+Tests that take a ``book_chapter`` argument run once per teaching chapter, tests that take a
+``book_page`` argument once per HTML page of the built book (chapters, the other TOC pages, and
+Sphinx's index and search pages). Both lists come from ``_toc.yml`` (tests/book_site.py), so they
+are known before the build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from book_site import ARTIFACTS, BUILD_COMMAND, CHAPTERS, HTML_DIR, PAGES, SPHINX_PROBLEM, build_book
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-book-build",
+        action="store_true",
+        help="test the existing _build/html instead of building the book first",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "book_chapter" in metafunc.fixturenames:
+        metafunc.parametrize("book_chapter", CHAPTERS)
+    if "book_page" in metafunc.fixturenames:
+        metafunc.parametrize("book_page", PAGES)
+
+
+@pytest.fixture(scope="session")
+def built_book(request: pytest.FixtureRequest) -> Path:
+    """``_build/html`` after one ``jupyter-book build . -W -n --keep-going`` (execution cache on).
+
+    Fails, showing the build's problems and the end of its log, when the build fails or warns.
+    The full log is kept in ``test-artifacts/book-build.log``.
+    """
+    if not request.config.getoption("--no-book-build"):
+        status, log, seconds = build_book()
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "book-build.log").write_text(f"# {seconds:.1f} s, exit {status}\n{log}")
+        problems = [line for line in log.splitlines() if SPHINX_PROBLEM.search(line)]
+        if status != 0 or problems:
+            tail = "\n".join(log.splitlines()[-40:])
+            pytest.fail(
+                f"`jupyter-book {' '.join(BUILD_COMMAND)}` exited {status} with "
+                f"{len(problems)} warnings/errors:\n" + "\n".join(problems[:50])
+                + f"\n--- end of the build log ---\n{tail}",
+                pytrace=False,
+            )
+    if not (HTML_DIR / "index.html").is_file():
+        pytest.fail(f"no built book in {HTML_DIR}", pytrace=False)
+    return HTML_DIR

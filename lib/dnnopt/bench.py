@@ -11,6 +11,7 @@ loss and optimizer add on top of the unavoidable BLAS work; PyTorch's CPU step i
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 
@@ -53,7 +54,7 @@ def make_step(seed: int = 0):
 def make_matmuls(seed: int = 0):
     """The twelve matrix products of one step, on arrays of the step's shapes, as a zero-argument function."""
     rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal((m, n), dtype=np.float32) for m, n in zip(SIZES[:-1], SIZES[1:], strict=True)]
+    weights = [rng.standard_normal((m, n), dtype=np.float32) for m, n in itertools.pairwise(SIZES)]
     inputs = [rng.standard_normal((BATCH, m), dtype=np.float32) for m in SIZES[:-1]]
     douts = [rng.standard_normal((BATCH, n), dtype=np.float32) for n in SIZES[1:]]
 
@@ -74,7 +75,7 @@ def make_torch_step(seed: int = 0):
         return None
     torch.manual_seed(seed)
     layers = []
-    for m, n in zip(SIZES[:-1], SIZES[1:], strict=True):
+    for m, n in itertools.pairwise(SIZES):
         layers += [torch.nn.Linear(m, n), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

@@ -32,30 +32,36 @@ def _check_dout(dout, like: np.ndarray) -> np.ndarray:
 def relu_forward(x: np.ndarray):
     """max(0, x). Returns ``(out, cache)``; the cache is the boolean mask ``x > 0``."""
     check_float_array(x, "x")
-    positive = x > 0
-    return np.where(positive, x, x.dtype.type(0)), positive
+    return np.maximum(x, 0), x > 0
 
 
 def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
     """d relu / dx = 1 where x > 0, else 0 (ReLU is not differentiable at 0; like every framework we use 0)."""
     positive = cache
     _check_dout(dout, positive)
-    return np.where(positive, dout, dout.dtype.type(0))
+    return dout * positive
+
+
+def _slope(positive: np.ndarray, alpha, dtype) -> np.ndarray:
+    """1 where ``positive``, else ``alpha`` (broadcast): the derivative of every leaky ReLU variant."""
+    slope = positive.astype(dtype)
+    slope *= 1 - alpha
+    slope += alpha
+    return slope
 
 
 def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01):
     """x where x > 0, else ``alpha * x``: a small slope keeps gradients flowing for negative inputs."""
     check_float_array(x, "x")
-    alpha = x.dtype.type(alpha)
-    positive = x > 0
-    return np.where(positive, x, alpha * x), (positive, alpha)
+    slope = _slope(x > 0, x.dtype.type(alpha), x.dtype)
+    return x * slope, slope
 
 
 def leaky_relu_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """1 where x > 0, else ``alpha``."""
-    positive, alpha = cache
-    _check_dout(dout, positive)
-    return np.where(positive, dout, alpha * dout)
+    """1 where x > 0, else ``alpha``: the slope the forward pass cached."""
+    slope = cache
+    _check_dout(dout, slope)
+    return dout * slope
 
 
 def prelu_forward(x: np.ndarray, alpha: np.ndarray):
@@ -65,17 +71,17 @@ def prelu_forward(x: np.ndarray, alpha: np.ndarray):
     if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.shape[0] != x.shape[-1]):
         raise ValueError(f"alpha must have shape () or ({x.shape[-1]},) for x of shape {x.shape}, got {alpha.shape}")
     positive = x > 0
-    return np.where(positive, x, alpha * x), (x, alpha, positive)
+    slope = _slope(positive, alpha, x.dtype)
+    return x * slope, (x, alpha, positive, slope)
 
 
 def prelu_backward(dout: np.ndarray, cache):
-    """Returns ``(dx, dalpha)``: dx = dout where x > 0 else alpha * dout; dalpha sums dout * x over x <= 0."""
-    x, alpha, positive = cache
+    """Returns ``(dx, dalpha)``: dx = dout * slope; dalpha sums dout * x over the entries where x <= 0."""
+    x, alpha, positive, slope = cache
     _check_dout(dout, x)
-    dx = np.where(positive, dout, alpha * dout)
-    dalpha_full = np.where(positive, dout.dtype.type(0), dout * x)
+    dalpha_full = dout * x * ~positive
     dalpha = dalpha_full.reshape(-1, *alpha.shape).sum(axis=0)  # shape of alpha
-    return dx, dalpha
+    return dout * slope, dalpha
 
 
 def sigmoid_forward(x: np.ndarray):

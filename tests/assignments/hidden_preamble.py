@@ -1,5 +1,5 @@
-# Grading helpers, hidden from students. Every solution notebook's first test cell opens with this exact text
-# between "### BEGIN HIDDEN TESTS" and "### END HIDDEN TESTS" (tests/test_assignments.py checks the copies).
+# Grading helpers, hidden from students. Every solution notebook's first test cell opens with this exact text as a
+# hidden-tests block (tests/test_assignments.py checks the copies; see tests/assignments/README.md).
 import sys as _sys
 import types as _types
 
@@ -7,10 +7,11 @@ import numpy as _np
 
 import dnnopt.functional
 import dnnopt.init
-import dnnopt.optim  # noqa: F401 (the reference, for the hidden tests)
-from dnnopt.gradcheck import numerical_gradient as _numerical_gradient  # noqa: F401
-from dnnopt.gradcheck import rel_error as _rel_error  # noqa: F401
+import dnnopt.optim
+from dnnopt.gradcheck import numerical_gradient as _numerical_gradient
+from dnnopt.gradcheck import rel_error as _rel_error
 
+_REFERENCE = (dnnopt.functional, dnnopt.init, dnnopt.optim, _numerical_gradient, _rel_error)  # for the tests
 _LIBRARIES = ("dnnopt", "torch", "tensorflow", "jax", "keras", "scipy", "sklearn", "autograd")
 
 
@@ -65,9 +66,9 @@ def _own(func):
     return run
 
 
-def _check_close(what, got, want, bugs=(), rtol=1e-6, atol=1e-12):
-    """Assert ``got`` matches ``want``; otherwise name the first bug in ``bugs`` (pairs ``(explanation, typical
-    wrong value)``) whose typical value ``got`` matches, or give the largest difference."""
+def _check_close(what, got, want, bugs=(), hint="", rtol=1e-6, atol=1e-12):
+    """Assert ``got`` matches ``want``. Otherwise name the first bug in ``bugs`` (pairs ``(explanation, typical wrong
+    value)``) whose typical value ``got`` matches, or report the largest difference followed by ``hint``."""
     got = _np.asarray(got)
     assert got.shape == _np.shape(want), f"{what} has shape {got.shape}, expected {_np.shape(want)}"
     if _np.allclose(got, want, rtol=rtol, atol=atol):
@@ -76,7 +77,8 @@ def _check_close(what, got, want, bugs=(), rtol=1e-6, atol=1e-12):
         if _np.shape(typical) == got.shape and _np.allclose(got, typical, rtol=1e-4, atol=1e-9):
             raise AssertionError(f"{what} is wrong; likely bug: {explanation}")
     worst = _np.unravel_index(_np.argmax(_np.abs(got - want)), got.shape) if got.ndim else ()
-    raise AssertionError(f"{what} is wrong: at index {worst} got {got[worst]!r}, expected {_np.asarray(want)[worst]!r}")
+    raise AssertionError(f"{what} is wrong: at index {worst} got {got[worst]!r}, expected "
+                         f"{_np.asarray(want)[worst]!r}. {hint}")
 
 
 def _global_random_untouched(call):

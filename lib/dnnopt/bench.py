@@ -1,11 +1,12 @@
 """Benchmark one training step against the time of its matrix multiplies alone.
 
-    python -m dnnopt.bench [--repeats 30]
+    python -m dnnopt.bench [--repeats 100]
 
 An MLP 784-512-512-512-10 with ReLU, batch 256, float32: forward, softmax cross-entropy, backward and an SGD update.
-The reference is the same step's twelve matrix products (4 forward, 4 for dW, 4 for dx) on the same arrays, timed
-interleaved with our step in one run, so a busy shared machine slows both alike. The ratio says how much our layers,
-loss and optimizer add on top of the unavoidable BLAS work; PyTorch's CPU step is timed too if it is installed.
+The reference is the same step's twelve matrix products (4 forward, 4 for dW, 4 for dx) on arrays of the same
+shapes, each timed right after one of our steps in one run, so a busy shared machine slows both alike. The ratio
+says how much our layers, loss and optimizer add on top of the unavoidable BLAS work; PyTorch's CPU step is timed
+too if it is installed.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ SIZES = [784, 512, 512, 512, 10]
 BATCH = 256
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def make_step(seed: int = 0):
@@ -89,36 +87,39 @@ def make_torch_step(seed: int = 0):
     return step
 
 
-def run(repeats: int = 30, rounds: int = 5) -> dict[str, float]:
-    """Median times in seconds, our step and the matmuls interleaved over several rounds."""
+def run(repeats: int = 100) -> dict[str, float]:
+    """Median times (seconds) and the median of per-pair ratios, each step timed right next to its matmuls.
+
+    Pairing makes the ratio robust on a shared machine: a burst of load slows both halves of a pair alike.
+    """
     step, matmuls, torch_step = make_step(), make_matmuls(), make_torch_step()
     for fn in (step, matmuls):  # warm up caches and BLAS threads
         fn()
-    ours, blas, torch_times = [], [], []
-    for _ in range(rounds):
-        ours.append(_median_time(step, repeats))
-        blas.append(_median_time(matmuls, repeats))
-        if torch_step is not None:
-            torch_times.append(_median_time(torch_step, repeats))
-    result = {"step": statistics.median(ours), "matmuls": statistics.median(blas)}
-    if torch_times:
-        result["torch_step"] = statistics.median(torch_times)
+    pairs = [(_time(step), _time(matmuls)) for _ in range(repeats)]
+    result = {
+        "step": statistics.median(p[0] for p in pairs),
+        "matmuls": statistics.median(p[1] for p in pairs),
+        "step_over_matmuls": statistics.median(p[0] / p[1] for p in pairs),
+    }
+    if torch_step is not None:
+        torch_pairs = [(_time(step), _time(torch_step)) for _ in range(repeats)]
+        result["torch_step"] = statistics.median(p[1] for p in torch_pairs)
+        result["step_over_torch"] = statistics.median(p[0] / p[1] for p in torch_pairs)
     return result
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30, help="timings per round (median taken)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median taken)")
+    parser.add_argument("--repeats", type=int, default=100, help="timed pairs (medians taken)")
     args = parser.parse_args(argv)
-    result = run(args.repeats, args.rounds)
+    result = run(args.repeats)
     print(f"MLP {'-'.join(map(str, SIZES))}, ReLU, batch {BATCH}, float32")
     print(f"  our step         {result['step'] * 1e3:8.2f} ms")
     print(f"  matmuls alone    {result['matmuls'] * 1e3:8.2f} ms")
-    print(f"  step / matmuls   {result['step'] / result['matmuls']:8.3f}")
+    print(f"  step / matmuls   {result['step_over_matmuls']:8.3f}   (median of {args.repeats} paired ratios)")
     if "torch_step" in result:
         print(f"  PyTorch step     {result['torch_step'] * 1e3:8.2f} ms")
-        print(f"  step / PyTorch   {result['step'] / result['torch_step']:8.3f}")
+        print(f"  step / PyTorch   {result['step_over_torch']:8.3f}")
     else:
         print("  (PyTorch not installed: no comparison)")
 

@@ -85,6 +85,14 @@ def test_float32_through_a_whole_model():
     assert all(g.dtype == np.float32 for g in model.grads.values())
 
 
+@pytest.mark.parametrize("layer", [L.LayerNorm(6), L.PReLU(6), L.LeakyReLU(0.1), L.Sigmoid()])
+def test_float32_through_every_parametrised_layer(layer):
+    x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
+    out = layer.forward(x)
+    assert out.dtype == np.float32 and layer.backward(np.ones_like(out)).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in layer.grads.values())
+
+
 def test_backward_before_forward_is_a_clear_error():
     for layer in (L.Linear(2, 2, rng=0), L.ReLU(), L.Dropout(0.1), L.BatchNorm(2), L.PReLU(2)):
         with pytest.raises(RuntimeError, match=r"backward\(\) called before forward"):

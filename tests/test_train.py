@@ -72,5 +72,7 @@ def test_mse_regression_and_errors():
         train.fit(model, x, y, loss="hinge")
     with pytest.raises(ValueError, match="needs val_data"):
         train.fit(model, x, y, loss="mse", patience=3)
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        train.fit(model, np.full_like(x, np.nan), y, loss="mse")
     with pytest.raises(ValueError, match="X has 50 samples but y has 49"):
         train.fit(model, x, y[:-1], loss="mse")

@@ -52,6 +52,8 @@ def _check_data(X, y, loss: str) -> None:
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     if len(X) == 0:
         raise ValueError("cannot train or evaluate on an empty dataset")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or inf; clean or impute the data first")
     _loss_function(loss)
 
 

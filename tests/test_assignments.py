@@ -1,0 +1,152 @@
+"""The nbgrader assignments, checked on the real notebooks (conventions: tests/assignments/README.md).
+
+For every ``solutions/<assignment>/``: the committed release is exactly what ``nbgrader generate_assignment``
+produces now and holds no solution and no hidden test; the source autograded as a submission earns full marks; the
+release submitted unchanged earns zero; every ``tests/assignments/<assignment>/wrong_*.py`` loses exactly the points
+it declares with a message naming its bug, and every ``right_*.py`` earns full marks. Autograding runs in a pool of
+two worker processes, each job in its own scratch course with its own gradebook.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from assignments import harness
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENTS = harness.assignments()
+VARIANTS = [pytest.param(a, path, id=f"{a}/{path.stem}") for a in ASSIGNMENTS for path in harness.variant_paths(a)]
+MIN_WRONG = 5
+MAX_SECONDS_PER_SUBMISSION = 10.0
+
+
+@pytest.fixture(scope="module")
+def pool():
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=harness.init_worker) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def course(pool, tmp_path_factory):
+    """``course(assignment)``: the generated release and every submission's grades, computed once per assignment."""
+
+    @functools.cache
+    def grade(assignment: str):
+        scratch = tmp_path_factory.mktemp(assignment)
+        template = scratch / "course"
+        release = Path(pool.submit(harness.generate_release, str(template), assignment).result())
+        source = harness.read_notebooks(harness.SOLUTIONS / assignment)
+        submissions = {
+            "source": source,
+            "source_again": source,  # the same submission must get the same score
+            "release": harness.read_notebooks(harness.EXERCISES / assignment),
+            **{path.stem: harness.apply_variant(source, path) for path in harness.variant_paths(assignment)},
+        }
+        jobs = {
+            student: pool.submit(harness.autograde, str(template), str(scratch / student), assignment, student,
+                                 {name: nbformat.writes(nb) for name, nb in notebooks.items()})
+            for student, notebooks in submissions.items()
+        }
+        return release, {student: job.result() for student, job in jobs.items()}
+
+    return grade
+
+
+# -- the release --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_what_nbgrader_generates(course, assignment):
+    release, _ = course(assignment)
+    generated = harness.read_notebooks(release)
+    committed = harness.read_notebooks(harness.EXERCISES / assignment)
+    assert sorted(committed) == sorted(generated), "exercises/ and the generated release hold different notebooks"
+    for name in generated:
+        differences = harness.notebook_differences(generated[name], committed[name])
+        assert not differences, (f"exercises/{assignment}/{name}.ipynb is stale or hand-edited; regenerate it "
+                                 f"(see tests/assignments/README.md): {differences}")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_no_solution_and_no_hidden_test(assignment):
+    source = harness.read_notebooks(harness.SOLUTIONS / assignment)
+    release = harness.read_notebooks(harness.EXERCISES / assignment)
+    for name, notebook in release.items():
+        text = nbformat.writes(notebook)
+        for marker in (harness.SOLUTION_BEGIN, harness.HIDDEN_BEGIN, "_own("):
+            assert marker not in text, f"exercises/{assignment}/{name}.ipynb contains {marker!r}"
+        released = {harness.nbgrader_meta(c)["grade_id"]: c for c in notebook.cells if harness.is_solution(c)}
+        for cell in filter(harness.is_solution, source[name].cells):
+            stub = released[harness.nbgrader_meta(cell)["grade_id"]].source
+            assert "raise NotImplementedError()" in stub
+            leaked = [line for line in harness.solution_lines(cell) if line in stub]
+            assert not leaked, f"solution code in exercises/{assignment}/{name}.ipynb: {leaked}"
+
+
+@pytest.mark.parametrize("folder", [harness.SOLUTIONS, harness.EXERCISES], ids=["solutions", "exercises"])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebooks_are_committed_without_outputs(folder, assignment):
+    for name, notebook in harness.read_notebooks(folder / assignment).items():
+        executed = [c.id for c in notebook.cells if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not executed, f"{folder.name}/{assignment}/{name}.ipynb has outputs in cells {executed}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_first_test_cell_embeds_the_hidden_preamble(assignment):
+    block = f"{harness.HIDDEN_BEGIN}\n{harness.PREAMBLE}"
+    for name, notebook in harness.read_notebooks(harness.SOLUTIONS / assignment).items():
+        first_test = next(filter(harness.is_test, notebook.cells))
+        assert first_test.source.startswith(block), (
+            f"the first test cell of solutions/{assignment}/{name}.ipynb must open with {harness.HIDDEN_BEGIN} and "
+            "the exact text of tests/assignments/hidden_preamble.py")
+
+
+# -- grading ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_earns_full_marks_quickly_and_deterministically(course, assignment):
+    _, graded = course(assignment)
+    source = graded["source"]
+    assert source.max_score > 0 and source.lost() == set(), {
+        grade_id: source.cells[grade_id].failure for grade_id in source.lost()}
+    # CPU time, not wall time: the grader and its kernel, unaffected by whatever else shares the machine
+    assert source.cpu_seconds < MAX_SECONDS_PER_SUBMISSION, (
+        f"autograding took {source.cpu_seconds:.1f} s of CPU ({source.seconds:.1f} s wall)")
+    again = graded["source_again"]
+    assert {k: c.score for k, c in again.cells.items()} == {k: c.score for k, c in source.cells.items()}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_submitted_unchanged_earns_only_free_points(course, assignment):
+    _, graded = course(assignment)
+    release = graded["release"]
+    paid = {grade_id for grade_id in release.cells if not grade_id.startswith(harness.FREE_PREFIX)}
+    assert release.lost() == paid, f"the unchanged release earns points in {sorted(paid - release.lost())}"
+    assert all(release.cells[grade_id].score == 0 for grade_id in paid)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_enough_typical_wrong_implementations(assignment):
+    wrong = [path for path in harness.variant_paths(assignment) if path.name.startswith("wrong_")]
+    assert len(wrong) >= MIN_WRONG, f"tests/assignments/{assignment}/ has {len(wrong)} wrong_*.py, need {MIN_WRONG}"
+
+
+@pytest.mark.parametrize(("assignment", "path"), VARIANTS)
+def test_variant_loses_exactly_the_declared_points(course, assignment, path):
+    variant = harness.read_variant(path)
+    _, graded = course(assignment)
+    result = graded[variant.name]
+    unknown = variant.loses - set(result.cells)
+    assert not unknown, f"{path.name} declares unknown grade ids {sorted(unknown)}"
+    failures = {grade_id: result.cells[grade_id].failure for grade_id in result.lost()}
+    assert result.lost() == variant.loses, f"{path.name}: lost {sorted(result.lost())}; failures: {failures}"
+    assert all(result.cells[grade_id].score == 0 for grade_id in variant.loses), "test cells are all-or-nothing"
+    for message in variant.messages:
+        assert any(message in failure for failure in failures.values()), (
+            f"{path.name}: no failure message contains {message!r}: {failures}")

@@ -11,11 +11,14 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``. On every HTML pag
   another host. The book builds with ``-W``, so such a page fails the build instead of quietly
   needing the internet.
 
-It also stops the build early, with the command to run, when the vendored assets are missing.
+It also stops the build early, with the command to run, when the vendored assets are missing,
+and makes an incremental build rewrite every page when our own CSS/JS, these extensions or the
+vendored versions change (Sphinx otherwise finds "no targets out of date" and copies nothing).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,10 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-VENDOR_STATIC = Path(__file__).resolve().parents[1] / "_vendor" / "static"
+BOOK = Path(__file__).resolve().parents[1]
+VENDOR_STATIC = BOOK / "_vendor" / "static"
+# What the pages are made with besides the chapters: a change here rewrites every page.
+PAGE_ASSETS = ("_static/*", "_ext/*.py", "_vendor/versions.json")
 REQUIRED_ASSETS = (
     "mathjax/tex-mml-chtml.js",
     "jupyter-widgets/embed.js",
@@ -57,6 +63,19 @@ def check_vendored_assets(app: Sphinx, config: Any) -> None:
             "`python scripts/fetch_assets.py` (`make assets`) first; it fetches MathJax, the "
             "ipywidgets HTML manager and font-awesome from the npm registry."
         )
+
+
+def assets_digest() -> str:
+    digest = hashlib.sha256()
+    for pattern in PAGE_ASSETS:
+        for path in sorted(BOOK.glob(pattern)):
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def record_assets_digest(app: Sphinx, config: Any) -> None:
+    """A config value that changes with our assets: Sphinx then rebuilds every page."""
+    config.offline_assets_digest = assets_digest()
 
 
 def _script_key(script: Any) -> tuple:
@@ -104,7 +123,9 @@ def localize_page(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("offline_assets_digest", "", "html", types=[str])
     app.connect("config-inited", check_vendored_assets)
+    app.connect("config-inited", record_assets_digest)
     # Late, after the theme and myst-nb have added their scripts to the page.
     app.connect("html-page-context", localize_page, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -97,25 +97,32 @@ AXE_JS = """async () => {
     }));
 }"""
 
-# Whether the page scrolls sideways, and if so which elements stick out of it (outside any
-# element that scrolls or clips on its own).
+# Whether the page scrolls sideways and, if so, the innermost elements that stick out of it
+# (outside any element that scrolls or clips on its own), with how far right they reach.
 OVERFLOW_JS = """() => {
   const root = document.documentElement;
   const width = root.clientWidth;
   const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
-    (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+    (typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+  const sticksOut = (e) => {  // its box, or text overflowing its box, reaches past the right edge
+    const box = e.getBoundingClientRect();
+    const overflowing = getComputedStyle(e).overflowX === "visible" ? box.left + e.scrollWidth : box.right;
+    return box.width > 0 && Math.max(box.right, overflowing) > width + 1;
+  };
+  const contained = (e) => {
+    for (let parent = e.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== "visible") return true;
+    }
+    return false;
+  };
   const offenders = [];
   if (root.scrollWidth > width) {
     for (const element of document.querySelectorAll("body *")) {
+      if (!sticksOut(element) || contained(element)) continue;
+      if (Array.from(element.children).some(sticksOut)) continue;  // report the innermost
       const box = element.getBoundingClientRect();
-      if (box.width === 0 || box.right <= width + 1) continue;
-      let parent = element.parentElement, contained = false;
-      while (parent && parent !== document.body) {
-        if (getComputedStyle(parent).overflowX !== "visible") { contained = true; break; }
-        parent = parent.parentElement;
-      }
-      if (!contained) offenders.push(`${describe(element)} (right edge at ${Math.round(box.right)}px)`);
-      if (offenders.length >= 6) break;
+      offenders.push(`${describe(element)} (${Math.round(box.left + Math.max(box.width, element.scrollWidth))}px)`);
+      if (offenders.length >= 8) break;
     }
   }
   return { scrollWidth: root.scrollWidth, clientWidth: width, offenders };
@@ -230,7 +237,7 @@ class Visitor:
                 route.abort("blockedbyclient")
 
         def failed(request: Request) -> None:
-            if request.failure != "net::ERR_BLOCKED_BY_CLIENT":  # already recorded as blocked
+            if not (request.failure or "").startswith("net::ERR_BLOCKED_BY_CLIENT"):  # recorded as blocked
                 record.failed_requests.append(f"{request.url} ({request.failure})")
 
         page.route("**/*", only_local)

@@ -1,0 +1,297 @@
+"""Figures (and the small cached experiments behind them) for the introduction and the gradients chapter.
+
+Every ``plot_*`` function returns a ``matplotlib.figure.Figure`` that is not registered with pyplot, so a notebook
+shows it exactly once (as the cell's value) and tests can inspect its artists. Colours come from ``PALETTE``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .. import functional as F
+from .. import init as initializers
+from ..data import digits
+from ..models import mlp
+from ..optim import clip_grad_norm, clip_grad_value
+from ..train import History, probe
+from . import PALETTE
+
+__all__ = [
+    "STANDARD_INIT",
+    "draw_history",
+    "draw_layer_gradient_norms",
+    "layer_gradient_norms",
+    "plot_activation_derivatives",
+    "plot_clipping",
+    "plot_depth_sweep",
+    "plot_digits",
+    "plot_history",
+    "plot_layer_gradient_norms",
+    "plot_loss_curves",
+]
+
+# The initializer each activation is usually paired with (chapter "Weight initialization" explains why).
+STANDARD_INIT = {"sigmoid": "xavier_normal", "tanh": "xavier_normal", "relu": "he_normal",
+                 "leaky_relu": "he_normal", "prelu": "he_normal"}
+
+
+# --- experiments ----------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def _probe_batch(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n_samples`` digits training images in float64 (no underflow for tiny gradients)."""
+    split = digits(seed=seed)
+    return split.X_train[:n_samples].astype(np.float64), split.y_train[:n_samples]  # (n_samples, 64), (n_samples,)
+
+
+@functools.lru_cache(maxsize=256)
+def _layer_gradient_norms(activation: str, depth: int, gain: float, residual: bool, width: int,
+                          n_samples: int, seed: int) -> np.ndarray:
+    X, y = _probe_batch(n_samples, seed)
+    init = functools.partial(initializers.get(STANDARD_INIT[activation]), gain=gain)
+    model = mlp([X.shape[1]] + [width] * depth + [10], activation=activation, init=init, residual=residual,
+                rng=seed, dtype=np.float64)
+    return probe(model, X, y).grad_norms
+
+
+def layer_gradient_norms(activation: str, depth: int, *, gain: float = 1.0, residual: bool = False,
+                         width: int = 64, n_samples: int = 256, seed: int = 0) -> np.ndarray:
+    """||dW|| of every ``Linear`` of a fresh deep MLP after one backward pass on digits (no update).
+
+    The MLP is ``mlp([64] + [width] * depth + [10], activation)`` in float64, initialized with
+    ``STANDARD_INIT[activation]`` whose standard deviation is multiplied by ``gain``.
+
+    Returns
+    -------
+    norms : array of shape (depth + 1,), input side first (cached: repeated calls are free)
+    """
+    if activation not in STANDARD_INIT:
+        raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(STANDARD_INIT)}")
+    if not (isinstance(depth, int) and depth >= 1):
+        raise ValueError(f"depth must be a positive int, got {depth!r}")
+    if not gain > 0:
+        raise ValueError(f"gain must be positive, got {gain!r}")
+    return _layer_gradient_norms(activation, depth, float(gain), bool(residual), width, n_samples, seed).copy()
+
+
+# --- figures --------------------------------------------------------------------------------------------------------
+def _panels(n: int, figsize=None, sharey: bool = False) -> tuple[Figure, list]:
+    fig = Figure(figsize=figsize or (3.4 * n + 0.6, 3.4), layout="constrained")
+    axes = fig.subplots(1, n, sharey=sharey, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def _plain_number(value: float, _position=None) -> str:
+    return f"{value:g}"
+
+
+def _two_and_five(value: float, _position=None) -> str:
+    """Label the minor ticks at 2 and 5 times a power of ten, leave the others blank."""
+    mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+    return f"{value:g}" if round(mantissa) in (2, 5) and abs(mantissa - round(mantissa)) < 1e-6 else ""
+
+
+def _plain_log_scale(ax) -> None:
+    """A log y axis labelled 0.1, 0.2, 0.5, 1 rather than 10^-1: easier to read for losses within a few decades."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+
+
+def _check_not_empty(mapping: Mapping, what: str) -> None:
+    if not mapping:
+        raise ValueError(f"{what} is empty: nothing to plot")
+
+
+def plot_digits(X: np.ndarray, y: np.ndarray, n: int = 12, side: int = 8) -> Figure:
+    """The first ``n`` images of X (N, side * side), in grey scale, each titled with its label from y (N,)."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != side * side:
+        raise ValueError(f"X must have shape (N, {side * side}) for {side}x{side} images, got {X.shape}")
+    n = min(n, len(X))
+    if n < 1:
+        raise ValueError("no images to show")
+    fig = Figure(figsize=(1.0 * n, 1.35), layout="constrained")
+    for ax, image, label in zip(fig.subplots(1, n, squeeze=False)[0], X[:n], y[:n], strict=True):
+        ax.imshow(image.reshape(side, side), cmap="gray_r", vmin=0.0, vmax=1.0)  # (side, side)
+        ax.set_title(f"label {label}", fontsize="small")
+        ax.set_axis_off()
+    return fig
+
+
+def draw_history(loss_ax, acc_ax, history: History) -> None:
+    """Draw loss (log scale) and accuracy per epoch, training and validation, onto two existing axes."""
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    for ax, (train, val), label in ((loss_ax, (history.train_loss, history.val_loss), "loss (cross-entropy)"),
+                                    (acc_ax, (history.train_acc, history.val_acc), "accuracy")):
+        ax.plot(epochs, train, color=PALETTE[0], marker="o", markersize=3, label="training set")
+        if val:
+            ax.plot(epochs, val, color=PALETTE[1], marker="s", markersize=3, linestyle="--", label="validation set")
+        ax.set(xlabel="epoch", ylabel=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    _plain_log_scale(loss_ax)
+
+
+def plot_history(history: History, title: str = "Training on digits") -> Figure:
+    """Loss (log scale) and accuracy per epoch, training and validation, from ``fit``'s ``History``."""
+    if not history.train_loss:
+        raise ValueError("the history has no epochs (did training diverge in the first epoch?)")
+    fig, (loss_ax, acc_ax) = _panels(2, figsize=(7.5, 3.2))
+    draw_history(loss_ax, acc_ax, history)
+    loss_ax.set_title("Loss falls ...")
+    acc_ax.set_title("... and accuracy rises")
+    fig.suptitle(title)
+    return fig
+
+
+def plot_activation_derivatives(alpha: float = 0.1) -> Figure:
+    """Sigmoid, tanh, ReLU and leaky ReLU (slope ``alpha``) and their derivatives, from dnnopt's own kernels."""
+    z = np.linspace(-4.0, 4.0, 801)  # (801,), includes z = 0 exactly
+    kernels = {
+        "sigmoid": (F.sigmoid_forward, F.sigmoid_backward),
+        "tanh": (F.tanh_forward, F.tanh_backward),
+        "ReLU": (F.relu_forward, F.relu_backward),
+        f"leaky ReLU (alpha={alpha})": (functools.partial(F.leaky_relu_forward, alpha=alpha), F.leaky_relu_backward),
+    }
+    fig, (value_ax, slope_ax) = _panels(2, figsize=(8.0, 3.4))
+    at_zero = len(z) // 2  # z[at_zero] == 0
+    for colour, linestyle, (name, (forward, backward)) in zip(PALETTE[:4], ["-", "-", "-", "--"], kernels.items(),
+                                                              strict=True):
+        out, cache = forward(z)
+        slope = backward(np.ones_like(z), cache)  # d activation / dz, elementwise
+        value_ax.plot(z, out, color=colour, linestyle=linestyle, label=name)
+        jumps = np.flatnonzero(np.abs(np.diff(slope)) > 0.5)  # ReLU's kink: do not draw a vertical line
+        slope_ax.plot(np.insert(z, jumps + 1, np.nan), np.insert(slope, jumps + 1, np.nan), color=colour,
+                      linestyle=linestyle, label=name)
+        if jumps.size:  # the value a framework uses at the kink
+            slope_ax.plot(z[at_zero], slope[at_zero], "o", color=colour, markersize=5)
+    for level, text in ((0.25, "1/4"), (1.0, "1")):
+        slope_ax.axhline(level, color="0.5", linewidth=0.8, linestyle=":")
+        slope_ax.annotate(text, (-4.0, level), xytext=(2, 3), textcoords="offset points", color="0.3")
+    value_ax.set(title="Activation", xlabel="pre-activation z", ylabel="activation(z)", ylim=(-1.5, 4.0))
+    slope_ax.set(title="Its derivative: the factor in the chain rule", xlabel="pre-activation z",
+                 ylabel="d activation / dz")
+    slope_ax.text(0.98, 0.45, "dots: the value\nused at z = 0", transform=slope_ax.transAxes, ha="right",
+                  color="0.3", fontsize="small")
+    value_ax.legend(loc="upper left")
+    return fig
+
+
+def draw_layer_gradient_norms(ax, lines: Mapping[str, np.ndarray], title: str = "") -> None:
+    """Draw per-layer gradient norms on a log scale, one line per ``{label: norms}`` entry, onto ``ax``.
+
+    Each ``norms`` is an array (n_layers,) from ``layer_gradient_norms`` or ``Probe.grad_norms``, input side first.
+    Zero norms (underflow) are not drawn: a log scale has no place for them.
+    """
+    _check_not_empty(lines, f"the lines of panel {title!r}")
+    for colour, (label, norms) in zip(PALETTE, lines.items(), strict=False):
+        norms = np.asarray(norms, dtype=np.float64)
+        layers = np.arange(1, len(norms) + 1)
+        shown = norms > 0
+        ax.plot(layers[shown], norms[shown], color=colour, marker="o", markersize=2.5, label=label)
+    ax.set_yscale("log")
+    ax.set(title=title, xlabel="layer (1 = next to the input)", ylabel="gradient norm ||dW|| (log scale)")
+    ax.legend()
+
+
+def plot_layer_gradient_norms(panels: Mapping[str, Mapping[str, np.ndarray]], title: str = "") -> Figure:
+    """Per-layer gradient norms on a log scale: one panel per key of ``panels``, one line per inner key.
+
+    ``panels`` maps a panel title to ``{line label: norms}`` (see ``draw_layer_gradient_norms``). Each panel has its
+    own y range: they can differ by dozens of decades.
+    """
+    _check_not_empty(panels, "panels")
+    fig, axes = _panels(len(panels))
+    for ax, (panel_title, lines) in zip(axes, panels.items(), strict=True):
+        draw_layer_gradient_norms(ax, lines, panel_title)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_depth_sweep(depths, ratios: Mapping[str, np.ndarray], title: str = "") -> Figure:
+    """How the first layer's gradient norm, relative to the last layer's, changes with depth (log scale).
+
+    ``ratios`` maps a label (an activation) to an array (len(depths),) of ||dW_first|| / ||dW_last||.
+    """
+    _check_not_empty(ratios, "ratios")
+    fig, (ax,) = _panels(1, figsize=(6.0, 3.6))
+    depths = np.asarray(depths)
+    for colour, marker, (label, values) in zip(PALETTE, "os^Dv", ratios.items(), strict=False):
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != depths.shape:
+            raise ValueError(f"ratios[{label!r}] has shape {values.shape}, depths has {depths.shape}")
+        ax.plot(depths, values, color=colour, marker=marker, label=label)
+    ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
+    ax.set_yscale("log")
+    ax.set(title=title or "Gradient reaching the first layer, relative to the last",
+           xlabel="number of hidden layers", ylabel="||dW first|| / ||dW last|| (log scale)")
+    ax.legend()
+    return fig
+
+
+def plot_loss_curves(panels: Mapping[str, Mapping[str, History]], per: str = "step", title: str = "") -> Figure:
+    """Training loss (log scale) of several runs: one panel per key of ``panels``, one line per run.
+
+    ``per="step"`` plots every mini-batch's loss (``History.step_loss``), ``per="epoch"`` the end-of-epoch
+    training loss. A run that diverged ends where its loss stopped being finite.
+    """
+    if per not in ("step", "epoch"):
+        raise ValueError(f"per must be 'step' or 'epoch', got {per!r}")
+    _check_not_empty(panels, "panels")
+    fig, axes = _panels(len(panels), figsize=(4.0 * len(panels) + 0.5, 3.6), sharey=True)
+    for ax, (panel_title, runs) in zip(axes, panels.items(), strict=True):
+        _check_not_empty(runs, f"panel {panel_title!r}")
+        for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
+            losses = history.step_loss if per == "step" else history.train_loss
+            ax.plot(np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.0, label=label)
+        _plain_log_scale(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(title=panel_title, xlabel="mini-batch step" if per == "step" else "epoch")
+        ax.legend()
+    axes[0].set_ylabel("training loss (log scale)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _angle_degrees(v: np.ndarray) -> float:
+    return math.degrees(math.atan2(v[1], v[0]))
+
+
+def plot_clipping(grad, clip_value: float = 1.0, max_norm: float = 1.0) -> Figure:
+    """A 2-D gradient before and after clipping by value and by global norm (with ``dnnopt.optim``'s functions).
+
+    Value clipping moves the tip into the square [-clip_value, clip_value]^2 and turns the arrow; norm clipping
+    shrinks it onto the circle of radius ``max_norm`` and keeps its direction.
+    """
+    grad = np.asarray(grad, dtype=np.float64)
+    if grad.shape != (2,):
+        raise ValueError(f"grad must be a 2-D vector (shape (2,)) to draw, got shape {grad.shape}")
+    by_value, by_norm = grad.copy(), grad.copy()
+    clip_grad_value([by_value], clip_value)
+    clip_grad_norm([by_norm], max_norm)
+    fig, (ax,) = _panels(1, figsize=(7.5, 3.6))
+    ax.add_patch(Rectangle((-clip_value, -clip_value), 2 * clip_value, 2 * clip_value, fill=False,
+                           edgecolor=PALETTE[1], linestyle="--", label=f"|g_i| <= {clip_value:g} (value clip)"))
+    ax.add_patch(Circle((0, 0), max_norm, fill=False, edgecolor=PALETTE[2], linestyle=":",
+                        label=f"||g|| <= {max_norm:g} (norm clip)"))
+    for vector, colour, name in ((grad, PALETTE[0], "original gradient"),
+                                 (by_value, PALETTE[1], "clipped by value"),
+                                 (by_norm, PALETTE[2], "clipped by global norm")):
+        ax.annotate("", xy=vector, xytext=(0, 0),
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 2.0, "shrinkA": 0, "shrinkB": 0})
+        ax.plot([], [], color=colour, linewidth=2.0, label=f"{name}: angle {_angle_degrees(vector):.0f} deg")
+    radius = max(clip_value, max_norm)
+    ax.set(xlim=(-1.15 * radius, 1.1 * max(grad[0], radius)), ylim=(-1.15 * radius, 1.1 * max(grad[1], radius)),
+           aspect="equal", title="Value clipping turns the update,\nnorm clipping only shortens it",
+           xlabel="gradient component g_1", ylabel="gradient component g_2")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig

@@ -54,12 +54,12 @@ SPECIAL_PAGES = ("index.html", "search.html", "genindex.html")
 PAGES = tuple(f"{document}.html" for document in toc_documents()) + SPECIAL_PAGES
 
 
-def build_book() -> tuple[int, str, float]:
-    """Run the README's build command; return (exit status, combined log, seconds)."""
+def build_book(*command: str) -> tuple[int, str, float]:
+    """Run ``jupyter-book <command>`` (default: the README's build); return (exit status, log, seconds)."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     start = time.perf_counter()
     result = subprocess.run(
-        [str(jupyter_book), *BUILD_COMMAND],
+        [str(jupyter_book), *(command or BUILD_COMMAND)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from book_site import CHAPTERS, ROOT, toc_documents
+from book_site import CHAPTERS, ROOT, build_book, toc_documents
 from bs4 import BeautifulSoup
 from PIL import Image
 
@@ -119,3 +120,15 @@ def test_chapter_has_no_raw_dollar_math(built_book, book_chapter):
     text = content.get_text(" ")
     match = re.search(r".{0,60}\$\$.{0,60}", text, re.DOTALL)
     assert match is None, f"{book_chapter}: raw $$ in the text: {match.group()!r}"
+
+
+@pytest.mark.skipif(
+    os.environ.get("DNNOPT_LINKCHECK") != "1",
+    reason="external links need the internet: set DNNOPT_LINKCHECK=1 where there is one "
+    "(the Pages workflow checks them with the linkcheck builder)",
+)
+def test_external_links_resolve(built_book):
+    status, log, _ = build_book("build", ".", "--builder", "linkcheck")
+    report = ROOT / "_build" / "linkcheck" / "output.txt"
+    broken = [line for line in report.read_text().splitlines() if "[broken]" in line] if report.exists() else []
+    assert status == 0 and not broken, "broken external links:\n" + "\n".join(broken or log.splitlines()[-20:])

@@ -1,0 +1,132 @@
+"""The ``coursekit`` command: release, grade, feedback, export (run in the course root)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from .course import Course, CourseError
+from .sandbox import SandboxError, SandboxLimits, capabilities
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coursekit", description="Sandboxed, parallel, resumable nbgrader autograding "
+        "with feedback that never shows hidden tests.")
+    parser.add_argument("--course", default=".", help="course root, where nbgrader_config.py "
+                        "is (default: the current directory)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="generate the student version and check it")
+    release.add_argument("assignment")
+    release.add_argument("--no-grade-check", action="store_true",
+                         help="skip grading the source (full marks) and release (reported)")
+
+    grade = commands.add_parser("grade", help="autograde submitted/*/ASSIGNMENT/")
+    grade.add_argument("assignment")
+    defaults = SandboxLimits()
+    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="parallel worker processes (default: number of cores)")
+    grade.add_argument("--timeout", type=float, default=defaults.cell_timeout,
+                       help="seconds per cell (default: %(default)s)")
+    grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_timeout,
+                       help="seconds per notebook (default: %(default)s)")
+    grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
+                       help="address space per sandboxed process (default: %(default)s)")
+    grade.add_argument("--output-kb", type=int, default=defaults.output_kb,
+                       help="output kept per notebook (default: %(default)s)")
+    grade.add_argument("--max-procs", type=int, default=defaults.max_procs,
+                       help="processes and threads per sandbox (default: %(default)s)")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again submissions already graded with the same inputs")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="fail instead of running student code without bubblewrap")
+
+    feedback = commands.add_parser("feedback", help="HTML feedback without hidden tests")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--include-flagged", action="store_true",
+                          help="also write feedback for submissions flagged for review")
+
+    export = commands.add_parser("export", help="grades as CSV (nbgrader's export)")
+    export.add_argument("--csv", default="grades.csv", help="output path (default: %(default)s)")
+    return parser
+
+
+def _release(course: Course, args) -> int:
+    from .release import release
+
+    report = release(course, args.assignment, check_grades=not args.no_grade_check)
+    for note in report.notes:
+        print(f"  {note}")
+    for problem in report.problems:
+        print(f"  PROBLEM: {problem}", file=sys.stderr)
+    print(f"released {args.assignment} to {course.release_dir(args.assignment)}"
+          + (" with problems" if report.problems else ""))
+    return 1 if report.problems else 0
+
+
+def _grade(course: Course, args) -> int:
+    from .batch import grade_assignment
+
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    limits = SandboxLimits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                           memory_mb=args.memory_mb, output_kb=args.output_kb,
+                           max_procs=args.max_procs, require_sandbox=args.require_sandbox)
+    caps = capabilities()
+    print(caps.describe(), file=sys.stderr)
+    if caps.bwrap is None and args.require_sandbox:
+        raise SandboxError("bubblewrap is unavailable and --require-sandbox was given")
+    try:
+        summary = grade_assignment(course, args.assignment, workers=args.workers,
+                                   limits=limits, force=args.force, students=args.student)
+    except KeyboardInterrupt:
+        print("interrupted: finished submissions are saved; run the same command again to "
+              "grade the rest", file=sys.stderr)
+        return 130
+    print(summary.table())
+    return 0
+
+
+def _feedback(course: Course, args) -> int:
+    from .feedback import generate_feedback
+
+    report = generate_feedback(course, args.assignment, include_flagged=args.include_flagged)
+    print(f"wrote {len(report.written)} feedback pages for {args.assignment}")
+    if report.withheld:
+        print(f"withheld (flagged for review): {', '.join(report.withheld)}")
+    for problem in report.deleted:
+        print(f"  DELETED (hidden test found): {problem}", file=sys.stderr)
+    return 1 if report.deleted else 0
+
+
+def _export(course: Course, args) -> int:
+    from .export import export_grades, grades_table
+
+    path = export_grades(course, args.csv)
+    print(grades_table(course))
+    print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``coursekit`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
+    logging.getLogger("traitlets").setLevel(logging.WARNING)
+    command = {"release": _release, "grade": _grade, "feedback": _feedback,
+               "export": _export}[args.command]
+    try:
+        return command(Course.load(args.course), args)
+    except (CourseError, SandboxError, ValueError) as error:
+        print(f"coursekit: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Execute a notebook in a sandboxed kernel, one cell at a time, within time and output limits.
+
+The grader (outside the sandbox) holds the notebook and sends the kernel one cell's code at a
+time, so no cell reaches the sandbox before its turn and the notebook file never does. Test
+cells run with ``store_history=False`` (they never enter ``In``/``_ih``), inside a pair of
+integrity checks (:mod:`coursekit.guard`). Whatever goes wrong ends as an error output in the
+cell it hit, so nbgrader's usual rule (an error scores zero) gives the right grade:
+
+==================  ======================================================================
+``CellTimeoutError``  the cell ran past its time limit and was interrupted (or killed)
+``OutputLimitError``  the notebook's outputs passed their budget; the cell was interrupted
+``DeadKernelError``   the kernel died (``os._exit``, a crash, the memory limit)
+``IntegrityError``    the guard found library or kernel objects replaced around a test
+``NotRunError``       a test cell not executed because an earlier problem stopped the run
+==================  ======================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+import zmq
+from nbgrader import utils as nbgrader_utils
+
+from .guard import Guard
+from .sandbox import SandboxedKernel, SandboxError, SandboxLimits
+from .scan import defined_names, imported_modules
+
+__all__ = ["Execution", "execute_notebook", "is_test_cell"]
+
+GRACE = 3.0  # seconds a kernel gets to honour an interrupt before it is killed
+GUARD_TIMEOUT = 20.0  # seconds for installing or running the integrity check
+ALWAYS_WATCHED = ["numpy", "numpy.testing", "numpy.linalg", "numpy.random", "math"]
+
+
+@dataclass
+class Execution:
+    """How a notebook's execution went; the outputs themselves are written into the cells."""
+
+    status: str = "completed"  # "completed", "timed out" or "failed"
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None  # the sandbox failed: not the submission's doing
+
+
+@dataclass
+class _Run:
+    outputs: list = field(default_factory=list)
+    reply: dict | None = None
+    idle: bool = False
+    clear_pending: bool = False
+    status: str = "ok"  # "ok", "timeout", "output limit", "killed", "died", "deadline"
+
+
+def is_test_cell(cell) -> bool:
+    """An nbgrader autograder-test cell: graded, code, and not a student's answer."""
+    return (cell.cell_type == "code" and nbgrader_utils.is_grade(cell)
+            and not nbgrader_utils.is_solution(cell))
+
+
+def _error(ename: str, evalue: str):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                  traceback=[f"{ename}: {evalue}"])
+
+
+class _Session:
+    """Send code to one kernel and collect its outputs within a shared output budget."""
+
+    def __init__(self, kernel: SandboxedKernel, limits: SandboxLimits, deadline: float):
+        self.kernel = kernel
+        self.limits = limits
+        self.deadline = deadline
+        self.budget = limits.output_kb * 1024
+        client = kernel.client
+        self.poller = zmq.Poller()
+        self.poller.register(client.iopub_channel.socket, zmq.POLLIN)
+        self.poller.register(client.shell_channel.socket, zmq.POLLIN)
+
+    def run(self, code: str, *, timeout: float, store_history: bool = True) -> _Run:
+        client = self.kernel.client
+        msg_id = client.execute(code, store_history=store_history, allow_stdin=False,
+                                stop_on_error=False)
+        run = _Run()
+        end = min(time.monotonic() + timeout, self.deadline)
+        interrupted = False
+        while not (run.idle and run.reply is not None):
+            now = time.monotonic()
+            if not interrupted and (now >= end or run.status == "output limit"):
+                if now >= end:
+                    run.status = "deadline" if end >= self.deadline else "timeout"
+                self.kernel.interrupt()
+                interrupted, end = True, now + GRACE
+            elif now >= end:
+                run.status = "killed"
+                break
+            if not self.kernel.alive():
+                run.status = "died"
+                break
+            ready = dict(self.poller.poll(timeout=1000 * min(end - now, 0.5)))
+            if client.iopub_channel.socket in ready:
+                message = client.get_iopub_msg(timeout=0)
+                if message["parent_header"].get("msg_id") == msg_id:
+                    self._handle(message, run)
+            if client.shell_channel.socket in ready:
+                message = client.get_shell_msg(timeout=0)
+                if message["parent_header"].get("msg_id") == msg_id:
+                    run.reply = message["content"]
+        return run
+
+    def _handle(self, message: dict, run: _Run) -> None:
+        kind, content = message["msg_type"], message["content"]
+        if kind == "status":
+            run.idle = run.idle or content["execution_state"] == "idle"
+        elif kind == "clear_output":
+            if content.get("wait"):
+                run.clear_pending = True
+            else:
+                run.outputs.clear()
+        elif kind in ("stream", "display_data", "execute_result", "error"):
+            size = len(json.dumps(content))
+            if run.status == "output limit" or size > self.budget:
+                run.status = "output limit"
+                return
+            self.budget -= size
+            if run.clear_pending:
+                run.outputs.clear()
+                run.clear_pending = False
+            output = nbformat.v4.output_from_msg(message)
+            last = run.outputs[-1] if run.outputs else None
+            if kind == "stream" and last and last.output_type == "stream" and last.name == output.name:
+                last.text += output.text
+            else:
+                run.outputs.append(output)
+
+
+def _stdout(run: _Run) -> str:
+    return "".join(o.text for o in run.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None = None) -> Execution:
+    """Run every code cell of ``nb`` in a fresh sandboxed kernel, filling in outputs in place.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A sanitized nbgrader notebook (tests restored from the source, hidden ones included).
+    limits : SandboxLimits
+        Time, memory, process and output bounds.
+    files : dict of str to bytes, optional
+        Extra files for the kernel's working directory.
+
+    Returns
+    -------
+    Execution
+        Status (completed, timed out, failed), flags for review, and wall time.
+    """
+    start = time.monotonic()
+    execution = Execution()
+    cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for cell in cells:
+        cell.outputs, cell.execution_count = [], None
+    tests = [cell for cell in cells if is_test_cell(cell)]
+    modules = ALWAYS_WATCHED + [m for cell in tests for m in imported_modules(cell.source)]
+    guard = Guard(modules=list(dict.fromkeys(modules)))
+    stop_reason = None
+    try:
+        with SandboxedKernel(limits, files) as kernel:
+            session = _Session(kernel, limits, deadline=start + limits.notebook_timeout)
+            stop_reason = _install_guard(session, guard, execution)
+            for cell in cells:
+                if stop_reason is not None:
+                    break
+                stop_reason = _run_cell(session, guard, cell, cell in tests, execution)
+    except (SandboxError, RuntimeError, OSError) as error:  # the sandbox, not the student
+        execution.status, execution.error = "failed", f"the sandbox failed: {error}"
+        execution.flags.append(execution.error)
+        stop_reason = "the sandbox failed"
+    for cell in tests:
+        if stop_reason is not None and cell.execution_count is None and not cell.outputs:
+            cell.outputs = [_error("NotRunError", f"this test was not run: {stop_reason}")]
+    execution.seconds = time.monotonic() - start
+    return execution
+
+
+def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str | None:
+    run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False)
+    errors = [o for o in run.outputs if o.output_type == "error"]
+    if run.status != "ok" or errors:
+        detail = f"{errors[0].ename}: {errors[0].evalue}" if errors else run.status
+        execution.status = "failed"
+        execution.flags.append(f"the integrity guard could not be installed ({detail})")
+        return "the integrity guard could not be installed"
+    return None
+
+
+def _check(session: _Session, guard: Guard, record: set[str] = frozenset()) -> list[str]:
+    run = session.run(guard.check_code(record), timeout=GUARD_TIMEOUT, store_history=False)
+    return guard.problems(_stdout(run))
+
+
+def _run_cell(session: _Session, guard: Guard, cell, is_test: bool,
+              execution: Execution) -> str | None:
+    """Run one cell, writing its outputs; return why the run must stop, or None."""
+    limits = session.limits
+    if is_test and (problems := _check(session, guard)):
+        return _integrity_failure(cell, problems, execution)
+    run = session.run(cell.source, timeout=limits.cell_timeout, store_history=not is_test)
+    cell.outputs = run.outputs
+    cell.execution_count = (run.reply or {}).get("execution_count")
+    if run.reply and run.reply.get("status") == "error":
+        _ensure_error_shown(cell, run.reply, is_test, execution)
+    stop = _apply_status(cell, run, limits, execution)
+    if stop is None and is_test and (problems := _check(session, guard, defined_names(cell.source))):
+        cell.outputs = []
+        return _integrity_failure(cell, problems, execution)
+    return stop
+
+
+def _integrity_failure(cell, problems: list[str], execution: Execution) -> str:
+    summary = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+    cell.outputs.append(_error("IntegrityError", "objects the tests rely on were changed by "
+                               f"the submission, so this test and later ones score zero: {summary}"))
+    execution.flags.append(f"tampering detected at run time: {summary}")
+    return "the submission tampered with objects the tests rely on"
+
+
+def _ensure_error_shown(cell, reply: dict, is_test: bool, execution: Execution) -> None:
+    """The kernel said the cell failed; make sure an error output says so (as nbgrader does)."""
+    if any(o.output_type == "error" and o.ename == reply.get("ename") for o in cell.outputs):
+        return
+    cell.outputs.append(_error(reply.get("ename", "Error"), reply.get("evalue", "")))
+    if is_test:
+        execution.flags.append("a test failed without showing its error (error display "
+                               "suppressed?)")
+
+
+def _apply_status(cell, run: _Run, limits: SandboxLimits, execution: Execution) -> str | None:
+    """Record what went wrong in the cell; return a reason to stop, or None to go on."""
+    if run.status == "ok":
+        return None
+    if run.status == "output limit":
+        cell.outputs.append(_error("OutputLimitError", f"the notebook's output passed "
+                                   f"{limits.output_kb} KB; the rest was discarded and the "
+                                   "cell interrupted"))
+        execution.flags.append(f"output larger than {limits.output_kb} KB")
+        return None if run.idle else "the kernel did not stop after its output limit"
+    if run.status == "died":
+        cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell "
+                                   "(os._exit, a crash or the memory limit)"))
+        execution.status = "failed"
+        execution.flags.append("the kernel died")
+        return "the kernel died in an earlier cell"
+    execution.status = "timed out"
+    if run.status == "deadline":
+        cell.outputs.append(_error("CellTimeoutError", f"the notebook ran longer than "
+                                   f"{limits.notebook_timeout:g} s and was stopped"))
+        return "the notebook ran out of time"
+    if run.status == "killed":
+        cell.outputs.append(_error("CellTimeoutError", "the cell ran too long and ignored the "
+                                   "interrupt, so the kernel was killed"))
+        return "the kernel was killed after a timeout"
+    cell.outputs.append(_error("CellTimeoutError", f"the cell ran longer than "
+                               f"{limits.cell_timeout:g} s and was interrupted"))
+    return None

@@ -1,0 +1,92 @@
+"""``coursekit feedback``: nbgrader's ``generate_feedback`` with the hidden tests taken out.
+
+nbgrader's feedback shows test cells as graded, hidden tests and their tracebacks included.
+Here its ``GenerateFeedback`` converter runs with one more preprocessor,
+:class:`HideHiddenTests` (see :mod:`coursekit.redact`), and every page it writes is then read
+back: a page that still holds a hidden-test line is deleted and reported, never left for a
+student. Submissions flagged for review get no feedback until an instructor clears the flag
+(nbgrader's formgrader) or passes ``include_flagged``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.converters import GenerateFeedback
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets.config import Config
+
+from .course import Course
+from .redact import hidden_lines, redact_notebook
+
+__all__ = ["FeedbackReport", "HideHiddenTests", "generate_feedback"]
+
+TAG = re.compile(r"<[^>]*>")
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Remove hidden tests, their tracebacks and any output line quoting them."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            secrets = hidden_lines(cell.source for cell in notebook.source_cells)
+        return redact_notebook(nb, secrets), resources
+
+
+@dataclass
+class FeedbackReport:
+    """Pages written, students held back for review, and pages deleted by the final check."""
+
+    written: list[Path] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+def page_text(path: Path) -> str:
+    """The visible text of an HTML page, one normalized line per line."""
+    text = html.unescape(TAG.sub("", path.read_text(errors="replace")))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+def generate_feedback(course: Course, assignment: str, *,
+                      include_flagged: bool = False) -> FeedbackReport:
+    """Write ``feedback/<student>/<assignment>/*.html`` for every autograded submission."""
+    report = FeedbackReport()
+    with Gradebook(course.db_url) as gb:
+        flagged = sorted({s.student.id for s in gb.find_assignment(assignment).submissions
+                          if any(nb.flagged for nb in s.notebooks)})
+        sources = {nb.name: hidden_lines(c.source for c in nb.source_cells)
+                   for nb in gb.find_assignment(assignment).notebooks}
+    feedback_root = course.root / course.coursedir.feedback_directory
+    if not include_flagged:
+        report.withheld = flagged
+        for student in flagged:  # stale pages from before the flag must go too
+            shutil.rmtree(feedback_root / student / assignment, ignore_errors=True)
+    config = Config(course.config)
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests,
+                                             CSSHTMLHeaderPreprocessor]
+    coursedir = course.coursedir
+    coursedir.assignment_id, coursedir.student_id = assignment, "*"
+    coursedir.student_id_exclude = ",".join(report.withheld)
+    students = [s for s in course.students(assignment) if s not in report.withheld]
+    if any((course.autograded_dir(assignment, s)).is_dir() for s in students):
+        converter = GenerateFeedback(coursedir=coursedir, config=config)
+        converter.force = True
+        converter.start()
+    for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):
+        text = page_text(page)
+        leaked = [line for line in sources.get(page.stem, []) if line in text]
+        if leaked:
+            page.unlink()
+            report.deleted.append(f"{page}: contained {leaked[0]!r}")
+        else:
+            report.written.append(page)
+    return report

@@ -1,0 +1,327 @@
+"""Grade one submission: a pure function of (submitted notebooks, assignment source, limits).
+
+:func:`grade` is what a worker runs. It touches no course folder and no gradebook: everything
+it needs travels in a :class:`GradingTask` (picklable, so a process pool or a Dask cluster can
+carry it) and everything it produces comes back in a :class:`GradingResult` for the one
+gradebook writer (:mod:`coursekit.gradebook`). Each notebook goes through nbgrader's own steps:
+
+1. parse and validate the JSON (a broken file scores zero and is flagged);
+2. nbgrader's *sanitize* preprocessors (``ClearOutput``, ``DeduplicateIds``,
+   ``OverwriteKernelspec``, ``OverwriteCells`` with deleted test cells added back,
+   ``CheckCellMetadata``), against a private gradebook built from the source notebook with
+   nbgrader's ``SaveCells``, so tampered or deleted test cells are replaced by the source's;
+3. execution in the sandbox (:mod:`coursekit.execute`) instead of nbgrader's ``Execute``;
+4. nbgrader's post-processing (``IgnorePattern``, ``ClearMetadataPreprocessor``,
+   ``LimitOutput``, ``CheckCellMetadata``) and ``nbgrader.utils.determine_grade`` per cell.
+
+Tampering with locked cells and suspicious code (:mod:`coursekit.scan`) add flags for review.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader import utils as nbgrader_utils
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    LockCells,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveCells,
+)
+from traitlets.config import Config
+
+from .execute import execute_notebook, is_test_cell
+from .sandbox import SandboxLimits
+from .scan import defined_names, module_aliases, suspicious_code
+
+__all__ = ["GradingResult", "GradingTask", "NotebookResult", "grade"]
+
+MAX_NOTEBOOK_BYTES = 64 << 20  # a submitted file larger than this is not read at all
+CONFIG_SECTIONS = ("LockCells", "ClearSolutions", "ClearOutput", "ComputeChecksums",
+                   "ClearHiddenTests", "ClearMarkScheme", "DeduplicateIds", "OverwriteCells",
+                   "CheckCellMetadata", "IgnorePattern", "ClearMetadataPreprocessor",
+                   "LimitOutput")
+log = logging.getLogger("coursekit")
+# nbgrader's preprocessors warn about every restored test cell; that is expected here (the
+# tamper check reports what matters), so they log to a quiet logger of their own
+nbgrader_log = logging.getLogger("coursekit.nbgrader")
+nbgrader_log.setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class GradingTask:
+    """Everything needed to grade one student's submission of one assignment.
+
+    Attributes
+    ----------
+    assignment, student : str
+        Identifiers, as in nbgrader's ``submitted/<student>/<assignment>/``.
+    submitted : dict of str to bytes or None
+        Each notebook of the assignment (name without ``.ipynb``) to the submitted file's
+        bytes, or None when the student did not submit it.
+    sources : dict of str to bytes
+        The same names to the *source* notebooks, hidden tests included.
+    limits : SandboxLimits
+        Sandbox bounds.
+    config : dict
+        The course's nbgrader configuration for the preprocessors above (plain JSON values).
+    files : dict of str to bytes
+        Extra files placed next to the notebook while it runs (the release's data files).
+    timestamp : str or None
+        Submission time (nbgrader's ``timestamp.txt``), passed through to the gradebook.
+    """
+
+    assignment: str
+    student: str
+    submitted: dict[str, bytes | None]
+    sources: dict[str, bytes]
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    config: dict = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    timestamp: str | None = None
+
+    def key(self) -> str:
+        """A digest of every input that can change the grade (for resuming and caching)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.sources):
+            data = self.submitted.get(name)
+            digest.update(f"{name}\0{data is None}\0".encode())
+            digest.update(hashlib.sha256(data or b"").digest())
+            digest.update(hashlib.sha256(self.sources[name]).digest())
+        for name in sorted(self.files):
+            digest.update(name.encode() + hashlib.sha256(self.files[name]).digest())
+        limits = {k: v for k, v in asdict(self.limits).items() if k != "protect"}
+        digest.update(json.dumps([limits, self.config, self.timestamp], sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class NotebookResult:
+    """One graded notebook: its outcome, the graded notebook and its scores."""
+
+    name: str
+    status: str  # "graded", "timed out" or "failed"
+    notebook: str | None  # the graded notebook (JSON), None when nothing could be run
+    scores: dict[str, list]  # grade_id -> [auto score or None (manual grading), max score]
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None  # the grader itself failed (not the student): grade again later
+
+    @property
+    def score(self) -> float:
+        return sum(score or 0.0 for score, _ in self.scores.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(maximum for _, maximum in self.scores.values())
+
+    @property
+    def auto_max_score(self) -> float:
+        """Points the autograder decides (manually graded answers excluded)."""
+        return sum(maximum for score, maximum in self.scores.values() if score is not None)
+
+
+@dataclass
+class GradingResult:
+    """The outcome of :func:`grade` for one submission."""
+
+    assignment: str
+    student: str
+    key: str
+    timestamp: str | None
+    notebooks: list[NotebookResult]
+
+    @property
+    def complete(self) -> bool:
+        """False when the grader itself failed on some notebook (a rerun grades it again)."""
+        return all(nb.error is None for nb in self.notebooks)
+
+    @property
+    def status(self) -> str:
+        """The worst notebook status: failed, then timed out, then graded."""
+        statuses = {nb.status for nb in self.notebooks}
+        return next((s for s in ("failed", "timed out") if s in statuses), "graded")
+
+    @property
+    def flags(self) -> list[str]:
+        return [f"{nb.name}: {flag}" for nb in self.notebooks for flag in nb.flags]
+
+    @property
+    def score(self) -> float:
+        return sum(nb.score for nb in self.notebooks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(nb.max_score for nb in self.notebooks)
+
+    @property
+    def auto_max_score(self) -> float:
+        return sum(nb.auto_max_score for nb in self.notebooks)
+
+
+def grade(task: GradingTask) -> GradingResult:
+    """Grade every notebook of one submission; never raises for anything a student did."""
+    notebooks = []
+    for name in sorted(task.sources):
+        start = time.monotonic()
+        try:
+            result = _grade_notebook(task, name)
+        except Exception as error:  # a bug of ours must not stop the batch either
+            log.error("grading %s/%s/%s failed:\n%s", task.student, task.assignment, name,
+                      traceback.format_exc())
+            result = _zero(task, name, f"internal grading error: {type(error).__name__}: {error}")
+            result.error = result.flags[0]
+        result.seconds = time.monotonic() - start
+        notebooks.append(result)
+    return GradingResult(task.assignment, task.student, task.key(), task.timestamp, notebooks)
+
+
+# -- the assignment's source, prepared once per process -------------------------------------
+@dataclass(frozen=True)
+class _Source:
+    db_url: str
+    assignment: str  # the name the private gradebook knows this source by
+    release: nbformat.NotebookNode  # what students received (for spotting tampering)
+    grade_cells: dict[str, float]  # grade_id -> max score
+    locked_names: frozenset[str]  # what locked cells define (test helpers, module aliases)
+
+
+@functools.cache
+def _private_gradebook() -> str:
+    """A per-process SQLite gradebook holding the sources' cells (never the course's)."""
+    folder = Path(tempfile.mkdtemp(prefix="coursekit-grader-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return f"sqlite:///{folder / 'sources.db'}"
+
+
+@functools.lru_cache(maxsize=64)
+def _prepare(assignment: str, name: str, source: str, config_json: str) -> _Source:
+    """Store the source's cells in a private gradebook exactly as ``generate_assignment`` does."""
+    config = Config(json.loads(config_json))
+    digest = hashlib.sha256("\0".join([assignment, name, source, config_json]).encode())
+    db_url, private_id = _private_gradebook(), f"{assignment}-{digest.hexdigest()[:16]}"
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_assignment(private_id)
+    nb = nbformat.reads(source, as_version=4)
+    resources = {"nbgrader": {"db_url": db_url, "assignment": private_id, "notebook": name}}
+    for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
+                 SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums,
+                 CheckCellMetadata):
+        nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
+    with Gradebook(db_url) as gb:
+        notebook = gb.find_notebook(name, private_id)
+        grade_cells = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
+        locked = [cell.source for cell in notebook.source_cells
+                  if cell.cell_type == "code" and cell.locked]
+    names = frozenset().union(*(defined_names(source) for source in locked))
+    return _Source(db_url, private_id, nb, grade_cells, names)
+
+
+# -- one notebook ---------------------------------------------------------------------------
+def _zero(task: GradingTask, name: str, flag: str) -> NotebookResult:
+    """No notebook could be run: every grade cell scores zero, flagged for review."""
+    try:
+        cells = _source_of(task, name).grade_cells
+    except Exception:  # the source itself is broken: nothing to attach scores to
+        cells = {}
+    return NotebookResult(name, "failed", None, {gid: [0.0, m] for gid, m in cells.items()}, [flag])
+
+
+def _source_of(task: GradingTask, name: str) -> _Source:
+    config = {k: v for k, v in task.config.items() if k in CONFIG_SECTIONS}
+    return _prepare(task.assignment, name, task.sources[name].decode("utf-8"),
+                    json.dumps(config, sort_keys=True))
+
+
+def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
+    source = _source_of(task, name)
+    data = task.submitted.get(name)
+    if data is None:
+        return _zero(task, name, "missing notebook")
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return _zero(task, name, f"notebook file larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:
+        return _zero(task, name, f"not a valid notebook ({_first_line(error)})")
+    flags = ["empty notebook (no cells)"] if not nb.cells else []
+    flags += _tampering(nb, source.release) + _suspicious(nb, source)
+    config = Config(task.config)
+    resources = {"nbgrader": {"db_url": source.db_url, "assignment": source.assignment,
+                              "notebook": name, "student": task.student}}
+    try:
+        for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                     CheckCellMetadata):
+            options = {"add_missing_cells": True} if step is OverwriteCells else {}
+            nb, resources = step(config=config, log=nbgrader_log, **options)(nb, resources)
+    except Exception as error:
+        return _zero(task, name, f"nbgrader could not sanitize it ({_first_line(error)})")
+    execution = execute_notebook(nb, task.limits, task.files)
+    for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
+        nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
+    scores = {gid: [0.0, maximum] for gid, maximum in source.grade_cells.items()}
+    for cell in nb.cells:
+        if nbgrader_utils.is_grade(cell):
+            score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log)
+            scores[cell.metadata.nbgrader["grade_id"]] = [score, maximum]
+    status = {"completed": "graded"}.get(execution.status, execution.status)
+    return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags,
+                          error=execution.error)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"
+
+
+def _tampering(nb, release) -> list[str]:
+    """Locked cells the student changed or deleted (nbgrader restores them; we tell someone)."""
+    locked = {cell.metadata.nbgrader["grade_id"]: cell.source for cell in release.cells
+              if nbgrader_utils.is_locked(cell) and "grade_id" in cell.metadata.get("nbgrader", {})}
+    submitted = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in locked:
+            submitted.setdefault(grade_id, cell.source)
+    flags = [f"changed the locked cell {gid!r} (the original was restored before grading)"
+             for gid, text in submitted.items() if text != locked[gid]]
+    flags += [f"deleted the locked cell {gid!r} (it was added back before grading)"
+              for gid in locked if gid not in submitted]
+    return flags
+
+
+def _suspicious(nb, source: _Source) -> list[str]:
+    """Static-scan the cells a student may edit."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    aliases = {name for cell in code for name in module_aliases(cell.source)}
+    flags = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or nbgrader_utils.is_locked(cell) or is_test_cell(cell):
+            continue
+        for reason in suspicious_code(cell.source, protected=source.locked_names,
+                                      aliases=aliases):
+            flags.append(f"cell {index + 1} {reason}")
+    return flags

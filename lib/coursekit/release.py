@@ -1,0 +1,78 @@
+"""``coursekit release``: nbgrader's ``generate_assignment``, then checks on what it produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import nbformat
+from nbgrader.converters import GenerateAssignment
+
+from .course import Course
+from .grading import GradingTask, grade
+from .redact import hidden_lines, notebook_text
+from .sandbox import SandboxLimits
+
+__all__ = ["ReleaseReport", "release"]
+
+
+@dataclass
+class ReleaseReport:
+    """What ``release`` found: problems make the release unusable; notes are informational."""
+
+    assignment: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def release(course: Course, assignment: str, *, check_grades: bool = True,
+            limits: SandboxLimits | None = None) -> ReleaseReport:
+    """Generate the student version of ``assignment`` and check it.
+
+    Checks: every released notebook has no outputs, no solution or hidden-test region and no
+    line of a hidden test; with ``check_grades``, the source notebooks graded as a submission
+    earn full marks and the released ones (submitted unchanged) are reported with their score.
+    """
+    coursedir = course.coursedir
+    coursedir.assignment_id = assignment
+    converter = GenerateAssignment(coursedir=coursedir, config=course.config)
+    converter.force = True
+    converter.create_assignment = True
+    converter.start()
+    report = ReleaseReport(assignment)
+    sources = course.sources(assignment)
+    released = {name: (course.release_dir(assignment) / f"{name}.ipynb").read_bytes()
+                for name in sources}
+    for name in sources:
+        problems = _leaks(nbformat.reads(released[name], as_version=4),
+                          nbformat.reads(sources[name], as_version=4))
+        report.problems += [f"{name}: {problem}" for problem in problems]
+    if check_grades:
+        _check_grades(course, assignment, sources, released, limits or SandboxLimits(), report)
+    return report
+
+
+def _leaks(nb, source) -> list[str]:
+    problems = []
+    if any(cell.get("outputs") for cell in nb.cells):
+        problems.append("has outputs (release notebooks must be clean)")
+    text = notebook_text(nb)
+    for marker in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION"):
+        if marker in text:
+            problems.append(f"contains a {marker!r} region")
+    leaked = [line for line in hidden_lines(c.source for c in source.cells) if line in text]
+    if leaked:
+        problems.append(f"contains {len(leaked)} hidden-test lines, e.g. {leaked[0]!r}")
+    return problems
+
+
+def _check_grades(course, assignment, sources, released, limits, report) -> None:
+    for label, submitted in (("source", sources), ("release", released)):
+        task = GradingTask(assignment, f"coursekit-{label}-check", dict(submitted), sources,
+                           limits, course.nbgrader_settings(), course.release_files(assignment))
+        result = grade(task)
+        line = f"{label} graded as a submission: {result.score:g}/{result.auto_max_score:g}"
+        if label == "source" and result.score != result.auto_max_score:
+            report.problems.append(f"{line} (the source must earn full marks); "
+                                   f"flags: {result.flags}")
+        else:
+            report.notes.append(line)

@@ -34,6 +34,7 @@ __all__ = [
     "fixed_std",
     "init_sweep",
     "layer_statistics",
+    "markdown_table",
     "plot_activation_histograms",
     "plot_layer_scales",
     "plot_weight_matrices",
@@ -160,11 +161,16 @@ def plot_layer_scales(ax: Axes, curves: dict[str, np.ndarray], ylabel: str) -> N
 
 
 def plot_weight_matrices(axes: Sequence[Axes], weights: dict[str, np.ndarray]) -> None:
-    """Heatmaps of weight matrices (fan_in rows, fan_out columns = hidden units), one per axis, each with its own
-    symmetric colour scale: identical columns show up as horizontal stripes."""
+    """Heatmaps of weight matrices (fan_in rows, fan_out columns = hidden units), one per axis.
+
+    Each uses its own colour range (min to max of its matrix), so identical columns show up as rows of one colour
+    even when all weights are close to one value.
+    """
     for ax, (label, W) in zip(axes, weights.items(), strict=True):
-        limit = float(np.abs(W).max()) or 1.0
-        image = ax.imshow(W, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+        low, high = float(W.min()), float(W.max())
+        if low == high:  # a constant matrix: centre its single colour
+            low, high = low - 1.0, high + 1.0
+        image = ax.imshow(W, vmin=low, vmax=high, aspect="auto", interpolation="nearest")
         ax.set_title(label)
         ax.set_xlabel("hidden unit (column)")
         ax.grid(False)
@@ -184,7 +190,7 @@ def train_digits(split, activation: str, init: str | Callable, seed: int, depth:
                        init=resolve_initializer(init), rng=seed)
     return train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=lr, momentum=0.9),
                      epochs=epochs, batch_size=batch_size, val_data=(split.X_val, split.y_val), rng=seed,
-                     restore_best=False)
+                     restore_best=False, progress=False)
 
 
 def steps_to_target(step_loss: Sequence[float], target: float, window: int = 10) -> int | None:
@@ -260,14 +266,18 @@ def _format_cell(cell: SweepCell) -> tuple[str, str]:
     return accuracy, steps
 
 
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A Markdown (GFM) table from a header and rows of cells (each cell formatted with ``str``)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def sweep_table(cells: Sequence[SweepCell]) -> str:
     """A Markdown table: one row per initializer, accuracy and steps to the target for each activation."""
     activations = list(dict.fromkeys(c.activation for c in cells))
     inits = list(dict.fromkeys(c.init for c in cells))
     by_key = {(c.init, c.activation): c for c in cells}
     header = ["initializer"] + [f"{a}: {what}" for a in activations for what in ("val. accuracy", "steps")]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for init in inits:
-        row = [init] + [text for a in activations for text in _format_cell(by_key[init, a])]
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines)
+    rows = [[init] + [text for a in activations for text in _format_cell(by_key[init, a])] for init in inits]
+    return markdown_table(header, rows)

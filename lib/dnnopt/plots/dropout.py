@@ -1,0 +1,232 @@
+"""Experiments and figures for the dropout chapter (``book/dropout.md``).
+
+* ``dropout_run``: an over-parameterized MLP trained on a few hundred digits for one drop probability ``p``, with a
+  fraction of the training labels flipped to a wrong class (validation labels stay clean). Cached: the chapter and
+  its explorable share the runs.
+* ``thinned_predictions`` / ``ensemble_accuracy``: dropout as an ensemble of thinned networks, measured.
+* figures: ``draw_network`` (a network with dropped units), ``plot_dropout_curves``, ``plot_accuracy_vs_p``,
+  ``plot_ensemble``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import ScalarFormatter
+
+from .. import data, models, optim, train
+from .._checks import as_rng
+from ..functional import softmax
+from ..layers import Dropout, Sequential
+from . import PALETTE
+
+__all__ = [
+    "P_VALUES",
+    "SETUP",
+    "DropoutRun",
+    "DropoutSetup",
+    "draw_network",
+    "dropout_run",
+    "ensemble_accuracy",
+    "experiment_split",
+    "flip_labels",
+    "plot_accuracy_vs_p",
+    "plot_dropout_curves",
+    "plot_ensemble",
+    "thinned_masks",
+    "thinned_predictions",
+]
+
+P_VALUES = (0.0, 0.2, 0.5, 0.8)
+"""The drop probabilities the chapter compares."""
+
+
+@dataclass(frozen=True)
+class DropoutSetup:
+    """The experiment: an MLP with far more weights than training images."""
+
+    n_train: int = 300  # training images: few enough for 85k weights to memorize them, wrong labels included
+    width: int = 256  # two hidden layers: 64*256 + 256*256 + 256*10 = 84k weights
+    epochs: int = 40
+    batch_size: int = 50  # 300 / 50: six full mini-batches per epoch
+    lr: float = 2e-3  # Adam
+    val_fraction: float = 0.5  # 898 clean validation images: 1% of accuracy is 9 images
+    seed: int = 0  # data split, label flips, initial weights, masks and shuffling
+
+
+SETUP = DropoutSetup()
+"""The setup of the chapter's experiment."""
+
+
+@dataclass(frozen=True)
+class DropoutRun:
+    """One trained network (read-only: copy it before changing anything)."""
+
+    p: float
+    label_noise: float
+    history: train.History
+    model: Sequential
+    flipped: np.ndarray  # (n_train,) bool: which training labels were changed
+    memorized: float  # fraction of the flipped training images predicted as their *wrong* label
+
+
+def flip_labels(y: np.ndarray, fraction: float, rng=None, n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Give a random ``fraction`` of the labels a different class, chosen uniformly among the other classes.
+
+    Returns ``(y_noisy, flipped)``: a new label array and a boolean mask of the changed entries, both of y's shape.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    rng = as_rng(rng)
+    flipped = rng.random(y.shape) < fraction
+    offsets = rng.integers(1, n_classes, size=y.shape)  # 1 .. n_classes - 1: never the true class
+    y_noisy = np.where(flipped, (y + offsets) % n_classes, y).astype(y.dtype)
+    return y_noisy, flipped
+
+
+@functools.lru_cache(maxsize=4)
+def experiment_split(setup: DropoutSetup = SETUP) -> data.Split:
+    """The experiment's data: the first ``setup.n_train`` training images (clean labels) and all validation images."""
+    full = data.digits(val_fraction=setup.val_fraction, seed=setup.seed)
+    if setup.n_train > len(full.X_train):
+        raise ValueError(f"n_train={setup.n_train} but the split has only {len(full.X_train)} training images")
+    return data.Split(full.X_train[:setup.n_train], full.y_train[:setup.n_train], full.X_val, full.y_val)
+
+
+def dropout_run(p: float, label_noise: float = 0.2, setup: DropoutSetup = SETUP) -> DropoutRun:
+    """Train ``mlp([64, width, width, 10], dropout=p)`` with Adam on ``setup.n_train`` digits.
+
+    A fraction ``label_noise`` of the training labels is flipped (the same images for every ``p``); the initial
+    weights and the order of the mini-batches are the same for every ``p``, so runs differ only by dropout.
+    Cached, however the arguments are spelled (the chapter and its explorable share the runs).
+    """
+    return _dropout_run(float(p), float(label_noise), setup)
+
+
+@functools.lru_cache(maxsize=32)
+def _dropout_run(p: float, label_noise: float, setup: DropoutSetup) -> DropoutRun:
+    split = experiment_split(setup)
+    y_train, flipped = flip_labels(split.y_train, label_noise, rng=setup.seed)
+    model = models.mlp([split.X_train.shape[1], setup.width, setup.width, 10], dropout=p, rng=setup.seed)
+    history = train.fit(model, split.X_train, y_train, optimizer=optim.Adam(model, lr=setup.lr), epochs=setup.epochs,
+                        batch_size=setup.batch_size, val_data=(split.X_val, split.y_val), restore_best=False,
+                        rng=setup.seed)
+    predicted = model.forward(split.X_train[flipped], training=False).argmax(axis=1)
+    memorized = float(np.mean(predicted == y_train[flipped])) if flipped.any() else float("nan")
+    return DropoutRun(p, label_noise, history, model, flipped, memorized)
+
+
+# --- dropout as an ensemble ------------------------------------------------------------------------------------------
+
+def thinned_predictions(model: Sequential, X: np.ndarray, n_networks: int, seed: int = 0) -> np.ndarray:
+    """Class probabilities of ``n_networks`` thinned networks: training-mode passes, each with fresh masks.
+
+    Works on a copy whose dropout layers draw from ``seed``, so ``model`` is left untouched.
+    Returns an array of shape (n_networks, N, n_classes).
+    """
+    thinned = copy.deepcopy(model)
+    rng = np.random.default_rng(seed)
+    for layer in thinned.layers:
+        if isinstance(layer, Dropout):
+            layer.rng = rng
+    return np.stack([softmax(thinned.forward(X, training=True)) for _ in range(n_networks)])  # (K, N, C)
+
+
+def ensemble_accuracy(probabilities: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Accuracy of the average of the first k thinned networks' probabilities, for k = 1 .. K.
+
+    ``probabilities`` has shape (K, N, C) (from ``thinned_predictions``); returns shape (K,).
+    """
+    running_mean = np.cumsum(probabilities, axis=0) / np.arange(1, len(probabilities) + 1)[:, None, None]  # (K, N, C)
+    return (running_mean.argmax(axis=2) == y).mean(axis=1)
+
+
+# --- figures ---------------------------------------------------------------------------------------------------------
+
+def thinned_masks(sizes: Sequence[int], p: float, rng=None) -> list[np.ndarray]:
+    """Which units survive in one thinned network: a boolean array per layer, input and output layers kept."""
+    rng = as_rng(rng)
+    return [np.ones(n, bool) if i in (0, len(sizes) - 1) else rng.random(n) >= p for i, n in enumerate(sizes)]
+
+
+def draw_network(ax: Axes, sizes: Sequence[int], kept: Sequence[np.ndarray] | None = None, title: str = "") -> None:
+    """A fully connected network as circles and lines; units not in ``kept`` are crossed out with their edges gone."""
+    kept = kept if kept is not None else [np.ones(n, bool) for n in sizes]
+    height = max(sizes)
+    positions = [(height - 1) / 2 + (np.arange(n) - (n - 1) / 2) for n in sizes]  # centred columns
+    for layer, (left, right) in enumerate(itertools.pairwise(positions)):
+        for i, y_left in enumerate(left):
+            for j, y_right in enumerate(right):
+                if kept[layer][i] and kept[layer + 1][j]:
+                    ax.plot([layer, layer + 1], [y_left, y_right], color="0.6", linewidth=0.6, zorder=1)
+    for layer, ys in enumerate(positions):
+        face = PALETTE[2] if layer == 0 else PALETTE[3] if layer == len(sizes) - 1 else PALETTE[0]
+        for y, alive in zip(ys, kept[layer], strict=True):
+            if alive:
+                ax.scatter(layer, y, s=260, color=face, edgecolor="black", linewidth=0.8, zorder=2)
+            else:
+                ax.scatter(layer, y, s=260, facecolor="white", edgecolor="0.7", linewidth=0.8, zorder=2)
+                ax.scatter(layer, y, s=120, marker="x", color="0.45", linewidth=1.5, zorder=3)
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    ax.set_xticks(range(len(sizes)), names)
+    ax.set_yticks([])
+    ax.set_xlim(-0.4, len(sizes) - 0.6)
+    ax.set_ylim(-0.8, height - 0.2)
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", length=0)
+    ax.set_title(title)
+
+
+def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> None:
+    """One panel per run: training loss (on the labels it was trained on) and validation loss against the epoch."""
+    for ax, run in zip(axes, runs, strict=True):
+        epochs = np.arange(1, len(run.history.train_loss) + 1)
+        ax.plot(epochs, run.history.train_loss, color=PALETTE[0], label="training loss")
+        ax.plot(epochs, run.history.val_loss, color=PALETTE[1], linestyle="--", label="validation loss")
+        best = int(np.argmin(run.history.val_loss))
+        ax.plot(best + 1, run.history.val_loss[best], "o", color=PALETTE[1], markersize=4)
+        ax.set_yscale("log")
+        ax.set_title(f"p = {run.p:g}")
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("cross-entropy (log scale)")
+    axes[0].legend(loc="lower left")
+
+
+def plot_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequence[DropoutRun] = ()) -> None:
+    """Final training and validation accuracy against p; with ``clean_runs``, the clean-label validation accuracy."""
+    ps = [run.p for run in runs]
+    ax.plot(ps, [run.history.train_acc[-1] for run in runs], marker="o", color=PALETTE[0],
+            label="training accuracy (flipped labels)")
+    ax.plot(ps, [run.history.val_acc[-1] for run in runs], marker="s", color=PALETTE[1],
+            label="validation accuracy (flipped labels)")
+    if clean_runs:
+        ax.plot([run.p for run in clean_runs], [run.history.val_acc[-1] for run in clean_runs], marker="^",
+                linestyle=":", color=PALETTE[2], label="validation accuracy (clean labels)")
+    correct = 1.0 - float(np.mean(runs[0].flipped))
+    ax.axhline(correct, color="0.5", linewidth=1, linestyle="-.", label="share of training labels that are correct")
+    ax.set_xticks(ps)
+    ax.set_xlabel("drop probability p")
+    ax.set_ylabel("accuracy after training")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
+def plot_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, single_accuracies: np.ndarray) -> None:
+    """Accuracy of the average of k thinned networks against k, the single thinned networks, and eval mode."""
+    k = np.arange(1, len(accuracy_by_k) + 1)
+    ax.scatter(np.ones_like(single_accuracies), single_accuracies, s=10, color=PALETTE[5], alpha=0.6,
+               label="single thinned networks", zorder=2)
+    ax.plot(k, accuracy_by_k, color=PALETTE[0], label="average of the first k thinned networks")
+    ax.axhline(eval_accuracy, color=PALETTE[3], linestyle="--", label="one pass in eval mode (no dropout)")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xlabel("number of thinned networks averaged, k (log scale)")
+    ax.set_ylabel("validation accuracy")
+    ax.legend(loc="lower right")

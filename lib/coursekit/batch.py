@@ -127,7 +127,8 @@ def _run_pool(tasks: list[GradingTask], workers: int):
     for _ in range(MAX_POOL_RESTARTS):
         if not pending:
             return
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["coursekit.grading"])  # imported once, then forked
         pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
                                    initializer=_init_worker)
         futures = {pool.submit(grade, task): student for student, task in pending.items()}

@@ -32,6 +32,7 @@ from .scan import defined_names, imported_modules
 __all__ = ["Execution", "execute_notebook", "is_test_cell"]
 
 GRACE = 3.0  # seconds a kernel gets to honour an interrupt before it is killed
+CELL_ALLOWANCE = 64 * 1024  # output bytes every cell may show, even past the notebook budget
 GUARD_TIMEOUT = 20.0  # seconds for installing or running the integrity check
 ALWAYS_WATCHED = ["numpy", "numpy.testing", "numpy.linalg", "numpy.random", "math"]
 
@@ -53,6 +54,7 @@ class _Run:
     idle: bool = False
     clear_pending: bool = False
     status: str = "ok"  # "ok", "timeout", "output limit", "killed", "died", "deadline"
+    allowance: int = 0  # output bytes this cell may still show beyond the notebook budget
 
 
 def is_test_cell(cell) -> bool:
@@ -83,7 +85,7 @@ class _Session:
         client = self.kernel.client
         msg_id = client.execute(code, store_history=store_history, allow_stdin=False,
                                 stop_on_error=False)
-        run = _Run()
+        run = _Run(allowance=CELL_ALLOWANCE)
         end = min(time.monotonic() + timeout, self.deadline)
         interrupted = False
         while not (run.idle and run.reply is not None):
@@ -121,10 +123,12 @@ class _Session:
                 run.outputs.clear()
         elif kind in ("stream", "display_data", "execute_result", "error"):
             size = len(json.dumps(content))
-            if run.status == "output limit" or size > self.budget:
+            if run.status == "output limit" or size > self.budget + run.allowance:
                 run.status = "output limit"
                 return
-            self.budget -= size
+            spent_from_budget = min(size, self.budget)
+            self.budget -= spent_from_budget
+            run.allowance -= size - spent_from_budget
             if run.clear_pending:
                 run.outputs.clear()
                 run.clear_pending = False
@@ -163,7 +167,8 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     for cell in cells:
         cell.outputs, cell.execution_count = [], None
     tests = [cell for cell in cells if is_test_cell(cell)]
-    modules = ALWAYS_WATCHED + [m for cell in tests for m in imported_modules(cell.source)]
+    locked = [cell for cell in cells if nbgrader_utils.is_locked(cell)]
+    modules = ALWAYS_WATCHED + [m for cell in locked for m in imported_modules(cell.source)]
     guard = Guard(modules=list(dict.fromkeys(modules)))
     stop_reason = None
     try:
@@ -173,7 +178,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
             for cell in cells:
                 if stop_reason is not None:
                     break
-                stop_reason = _run_cell(session, guard, cell, cell in tests, execution)
+                stop_reason = _run_cell(session, guard, cell, execution)
     except (SandboxError, RuntimeError, OSError) as error:  # the sandbox, not the student
         execution.status, execution.error = "failed", f"the sandbox failed: {error}"
         execution.flags.append(execution.error)
@@ -201,10 +206,15 @@ def _check(session: _Session, guard: Guard, record: set[str] = frozenset()) -> l
     return guard.problems(_stdout(run))
 
 
-def _run_cell(session: _Session, guard: Guard, cell, is_test: bool,
-              execution: Execution) -> str | None:
-    """Run one cell, writing its outputs; return why the run must stop, or None."""
+def _run_cell(session: _Session, guard: Guard, cell, execution: Execution) -> str | None:
+    """Run one cell, writing its outputs; return why the run must stop, or None.
+
+    A test cell runs between two integrity checks; after any locked cell (tests, read-only
+    setup like ``import numpy as np``) the guard records the names it defined, so a later
+    student cell cannot swap them for fakes.
+    """
     limits = session.limits
+    is_test, locked = is_test_cell(cell), nbgrader_utils.is_locked(cell)
     if is_test and (problems := _check(session, guard)):
         return _integrity_failure(cell, problems, execution)
     run = session.run(cell.source, timeout=limits.cell_timeout, store_history=not is_test)
@@ -213,9 +223,12 @@ def _run_cell(session: _Session, guard: Guard, cell, is_test: bool,
     if run.reply and run.reply.get("status") == "error":
         _ensure_error_shown(cell, run.reply, is_test, execution)
     stop = _apply_status(cell, run, limits, execution)
-    if stop is None and is_test and (problems := _check(session, guard, defined_names(cell.source))):
-        cell.outputs = []
-        return _integrity_failure(cell, problems, execution)
+    if stop is None and locked:
+        problems = _check(session, guard, defined_names(cell.source))
+        if problems and is_test:
+            cell.outputs = []
+        if problems:
+            return _integrity_failure(cell, problems, execution)
     return stop
 
 

@@ -20,11 +20,13 @@ Tampering with locked cells and suspicious code (:mod:`coursekit.scan`) add flag
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import shutil
+import sqlite3
 import tempfile
 import time
 import traceback
@@ -213,7 +215,14 @@ def _private_gradebook() -> str:
     """A per-process SQLite gradebook holding the sources' cells (never the course's)."""
     folder = Path(tempfile.mkdtemp(prefix="coursekit-grader-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return f"sqlite:///{folder / 'sources.db'}"
+    path = folder / "sources.db"
+    # nbgrader stamps a new gradebook with its schema version by running the `alembic`
+    # command (a second or more); a scratch gradebook is never migrated, so give it a table
+    # up front and nbgrader creates the rest without asking alembic
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.commit()
+    return f"sqlite:///{path}"
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,182 @@
+"""dnnopt.plots.bias_variance and dnnopt.widgets.bias_variance: the estimator, the experiments, the figures and the
+explorable of the chapter "Bias, variance and regularization"."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from dnnopt.data import two_moons
+from dnnopt.models import mlp
+from dnnopt.plots import bias_variance as bvp
+from dnnopt.train import History
+from dnnopt.widgets.bias_variance import bias_variance_picture
+
+
+# --- the estimator --------------------------------------------------------------------------------------------------
+def test_bias_variance_matches_a_hand_computed_case():
+    # average model (1, 2); bias^2 = ((1-0)^2 + (2-1)^2) / 2 = 1; variance at each point var(0, 1, 2) = 2/3
+    predictions = np.array([[1.0, 2.0], [0.0, 1.0], [2.0, 3.0]])  # (3 models, 2 points)
+    bias_sq, variance = bvp.bias_variance(predictions, np.array([0.0, 1.0]))
+    assert bias_sq == pytest.approx(1.0)
+    assert variance == pytest.approx(2.0 / 3.0)
+
+
+def test_bias_sq_plus_variance_is_the_mean_squared_error_to_the_target():
+    rng = np.random.default_rng(0)
+    predictions, y_true = rng.normal(size=(7, 11)), rng.normal(size=11)
+    bias_sq, variance = bvp.bias_variance(predictions, y_true)
+    assert bias_sq + variance == pytest.approx(np.mean((predictions - y_true) ** 2))
+
+
+def test_identical_models_have_no_variance():
+    predictions = np.tile(np.array([0.5, 1.5, -1.0]), (4, 1))  # (4, 3), every model the same
+    assert bvp.bias_variance(predictions, np.zeros(3)) == pytest.approx((np.mean([0.25, 2.25, 1.0]), 0.0))
+
+
+@pytest.mark.parametrize(("predictions", "y_true", "message"), [
+    (np.zeros((3, 4)), np.zeros(5), "n_models, n_points"),
+    (np.zeros(4), np.zeros(4), "2-D"),
+    (np.zeros((3, 4)), np.zeros((4, 1)), "1-D"),
+])
+def test_bias_variance_rejects_mismatched_shapes(predictions, y_true, message):
+    with pytest.raises(ValueError, match=message):
+        bvp.bias_variance(predictions, y_true)
+
+
+# --- polynomial fits --------------------------------------------------------------------------------------------------
+def test_min_norm_fit_is_least_squares_below_and_minimum_norm_interpolation_above_the_threshold():
+    rng = np.random.default_rng(1)
+    for p in (3, 12):  # 8 points: overdetermined, then underdetermined
+        features, targets = rng.normal(size=(2, 8, p)), rng.normal(size=(2, 8))
+        coef = bvp.min_norm_fit(features, targets)  # (2, p)
+        for s in range(2):
+            expected = np.linalg.lstsq(features[s], targets[s], rcond=None)[0]  # lstsq returns the min-norm one
+            np.testing.assert_allclose(coef[s], expected, atol=1e-10)
+    np.testing.assert_allclose(np.einsum("snp,sp->sn", features, coef), targets, atol=1e-10)  # p = 12 interpolates
+
+
+def test_min_norm_fit_rejects_bad_shapes():
+    with pytest.raises(ValueError, match=r"\(S, n, p\)"):
+        bvp.min_norm_fit(np.zeros((8, 3)), np.zeros(8))
+
+
+def test_degree_zero_fit_is_the_mean_of_each_training_set():
+    fits = bvp.resampled_fits(degree=0, n_train=10, n_sets=5, seed=3)
+    assert fits.predictions.shape == (5, 201) and fits.x_train.shape == fits.y_train.shape == (5, 10)
+    np.testing.assert_allclose(fits.predictions, np.repeat(fits.y_train.mean(axis=1, keepdims=True), 201, axis=1))
+
+
+def test_resampled_training_sets_are_independent_and_reproducible():
+    x, y = bvp.resampled_training_sets(n_train=6, n_sets=3, seed=0)
+    assert x.shape == y.shape == (3, 6)
+    assert len({tuple(row) for row in x}) == 3  # three different draws
+    np.testing.assert_array_equal(x, bvp.resampled_training_sets(n_train=6, n_sets=3, seed=0)[0])
+
+
+def test_decomposition_accounts_for_the_measured_test_error_and_has_the_classical_shape():
+    curve = bvp.polynomial_bias_variance(degrees=(1, 3, 9), n_train=30, n_sets=100, seed=0)
+    np.testing.assert_allclose(curve.total, curve.test_mse, rtol=0.03)  # bias^2 + variance + noise = test MSE
+    assert curve.noise_var == pytest.approx(0.09)
+    assert curve.bias_sq[1] < curve.bias_sq[0] / 10  # a cubic follows the sine, a line cannot
+    assert curve.variance[2] > 10 * curve.variance[1]  # degree 9 chases the noise
+    assert np.all(np.diff(curve.train_mse) < 0)  # the training error only goes down
+
+
+def test_double_descent_peaks_at_the_interpolation_threshold_and_descends_again():
+    result = bvp.double_descent(n_features=(3, 5, 10, 20, 40, 200), n_train=20, n_sets=10, seed=0)
+    peak = int(np.argmax(result.median_test_mse))
+    assert result.n_features[peak] == 20
+    assert result.median_test_mse[-1] < result.median_test_mse[peak] / 1e3
+    assert np.all(result.train_mse[result.n_features >= 20] < 1e-8)  # interpolation from p = n on
+
+
+# --- gradient noise ---------------------------------------------------------------------------------------------------
+def test_gradient_noise_vanishes_for_the_full_batch_and_matches_the_spread_for_single_examples():
+    X, y = two_moons(n=40, noise=0.3, seed=0)
+    model = mlp([2, 8, 2], rng=0)
+    before = {key: value.copy() for key, value in model.params.items()}
+    noise = bvp.gradient_noise(model, X, y, batch_sizes=[1, 40], n_draws=400, rng=0)
+    assert noise[1] == pytest.approx(0.0, abs=1e-10)  # B = N is the full gradient
+    assert noise[0] == pytest.approx(bvp.gradient_spread(model, X, y), rel=0.15)  # B = 1: sigma_g^2 on average
+    for key, value in model.params.items():
+        np.testing.assert_array_equal(value, before[key])  # measuring does not train
+
+
+def test_gradient_noise_rejects_impossible_batch_sizes():
+    X, y = two_moons(n=10, seed=0)
+    with pytest.raises(ValueError, match="batch sizes"):
+        bvp.gradient_noise(mlp([2, 2], rng=0), X, y, batch_sizes=[20])
+
+
+# --- figures ----------------------------------------------------------------------------------------------------------
+def _history(n_epochs: int, offset: float = 0.0) -> History:
+    epochs = np.arange(1, n_epochs + 1)
+    history = History(train_loss=list(1.0 / epochs + offset), val_loss=list(1.0 / epochs + 0.1 + offset),
+                      train_acc=[0.9] * n_epochs, val_acc=[0.8] * n_epochs, step_loss=list(np.linspace(2, 0.1, 50)))
+    history.best_epoch, history.stopped_epoch = 3, n_epochs - 1
+    return history
+
+
+def _labelled(fig: Figure) -> None:
+    """Every axes with data has a title and axis labels, as the book requires."""
+    for ax in fig.axes:
+        if ax.lines or ax.patches or ax.collections:
+            assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), f"unlabelled axes: {ax}"
+
+
+def test_log_axis_uses_plain_labels_and_validates_its_argument():
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([1, 2, 3], [0.2, 0.5, 0.7])
+    bvp.log_axis(ax, "y")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ax.get_yscale() == "log" and len(labels) >= 3 and not any("$" in label for label in labels)
+    with pytest.raises(ValueError, match="which"):
+        bvp.log_axis(ax, "z")
+
+
+def test_decomposition_and_fits_figures():
+    curve = bvp.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
+    fig = bvp.plot_decomposition(curve)
+    _labelled(fig)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert {"bias²", "variance", "noise σ²", "measured test MSE"} <= set(labels)
+    fits = [bvp.resampled_fits(d, n_train=30, n_sets=50) for d in (1, 3)]
+    fig = bvp.plot_resampled_fits(fits, n_shown=5)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 5 + 2 + 1  # fits, average, truth, legend proxy
+
+
+def test_training_figures_are_labelled():
+    X, y = two_moons(n=30, seed=0)
+    histories = {"a": _history(10), "b": _history(10, 0.1)}
+    runs = {"slow": (np.zeros((6, 2)), np.linspace(1.0, 0.5, 5)), "fast": (np.ones((6, 2)), np.linspace(1, 0.4, 5))}
+    design = np.column_stack([np.linspace(0, 1, 5), np.ones(5)])
+    figures = [
+        bvp.plot_loss_curves(histories, title="curves"),
+        bvp.plot_decision_boundaries({"m": mlp([2, 4, 2], rng=0)}, X, y),
+        bvp.plot_lr_paths(runs, design, np.linspace(0, 1, 5), np.array([1.0, 0.0])),
+        bvp.plot_step_losses(histories, title="steps"),
+        bvp.plot_batch_size([1, 2, 4], np.array([4.0, 2.0, 1.0]), np.array([4.0, 2.0, 1.0]), {5: histories["a"]}),
+        bvp.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
+        bvp.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
+        bvp.plot_early_stopping(_history(10), _history(6), patience=2),
+        bvp.plot_ensemble([(0.3, 0.9), (0.32, 0.88)], [(0.3, 0.9), (0.28, 0.91)]),
+        bvp.plot_double_descent(bvp.double_descent(n_features=(2, 5, 10), n_train=5, n_sets=3)),
+    ]
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        _labelled(fig)
+    accuracy = {"plain": {"validation": 0.9, "shifted": 0.4}, "augmented": {"validation": 0.9, "shifted": 0.8}}
+    fig = bvp.plot_augmentation(np.linspace(0, 1, 64), [np.zeros(64)] * 2, accuracy)
+    assert len(fig.axes) == 5  # original + 2 shifts in a 2 x 2 grid, and the bars
+
+
+# --- the explorable ---------------------------------------------------------------------------------------------------
+def test_explorable_frame_changes_with_each_control():
+    explorer = bias_variance_picture()
+    default = explorer.update()
+    assert default.startswith(b"\x89PNG")
+    assert explorer.update(degree=9) != default
+    assert explorer.update(degree=3, n_train=120) != default
+    assert explorer.alt

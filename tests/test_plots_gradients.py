@@ -93,8 +93,9 @@ def test_layer_gradient_norms_figure_has_a_log_panel_per_entry_and_skips_zeros()
     assert list(lines) == ["one", "two"]
     assert list(lines["two"].get_xdata()) == [2, 3], "the zero norm (layer 1) cannot be drawn on a log scale"
     assert lines["one"].get_color() == PALETTE[0]
-    assert first.get_legend() is not None and "layer" in first.get_xlabel()
+    assert first.get_legend() is not None and "||dW||" in first.get_ylabel()
     assert len(lines_by_label(second)) == 1
+    assert first.get_xlabel() == "" and "layer" in second.get_xlabel(), "stacked panels: x label at the bottom"
 
 
 def test_depth_sweep_plots_one_line_per_activation_and_checks_lengths():

@@ -81,9 +81,12 @@ def layer_gradient_norms(activation: str, depth: int, *, gain: float = 1.0, resi
 
 
 # --- figures --------------------------------------------------------------------------------------------------------
-def _panels(n: int, figsize=None, sharey: bool = False) -> tuple[Figure, list]:
-    fig = Figure(figsize=figsize or (3.4 * n + 0.6, 3.4), layout="constrained")
-    axes = fig.subplots(1, n, sharey=sharey, squeeze=False)[0]
+def _panels(n: int, figsize=None, sharey: bool = False, vertical: bool = False) -> tuple[Figure, list]:
+    """A figure with ``n`` axes side by side (or stacked, sharing x, when ``vertical``)."""
+    default = (7.0, 3.2 if n == 1 else 2.3 * n + 0.5) if vertical else (3.4 * n + 0.6, 3.4)
+    fig = Figure(figsize=figsize or default, layout="constrained")
+    shape = (n, 1) if vertical else (1, n)
+    axes = fig.subplots(*shape, sharex=vertical, sharey=sharey, squeeze=False).ravel()
     return fig, list(axes)
 
 
@@ -197,20 +200,22 @@ def draw_layer_gradient_norms(ax, lines: Mapping[str, np.ndarray], title: str = 
         shown = norms > 0
         ax.plot(layers[shown], norms[shown], color=colour, marker="o", markersize=2.5, label=label)
     ax.set_yscale("log")
-    ax.set(title=title, xlabel="layer (1 = next to the input)", ylabel="gradient norm ||dW|| (log scale)")
-    ax.legend()
+    ax.set(title=title, xlabel="layer (1 = next to the input)", ylabel="||dW|| (log scale)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: lines fill the whole panel
 
 
 def plot_layer_gradient_norms(panels: Mapping[str, Mapping[str, np.ndarray]], title: str = "") -> Figure:
     """Per-layer gradient norms on a log scale: one panel per key of ``panels``, one line per inner key.
 
-    ``panels`` maps a panel title to ``{line label: norms}`` (see ``draw_layer_gradient_norms``). Each panel has its
-    own y range: they can differ by dozens of decades.
+    ``panels`` maps a panel title to ``{line label: norms}`` (see ``draw_layer_gradient_norms``). Panels are stacked
+    and share the layer axis; each has its own y range (they can differ by dozens of decades).
     """
     _check_not_empty(panels, "panels")
-    fig, axes = _panels(len(panels))
+    fig, axes = _panels(len(panels), vertical=True)
     for ax, (panel_title, lines) in zip(axes, panels.items(), strict=True):
         draw_layer_gradient_norms(ax, lines, panel_title)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")  # the panels share the x axis: label it once, at the bottom
     if title:
         fig.suptitle(title)
     return fig

@@ -251,16 +251,18 @@ def plot_loss_curves(panels: Mapping[str, Mapping[str, History]], per: str = "st
     if per not in ("step", "epoch"):
         raise ValueError(f"per must be 'step' or 'epoch', got {per!r}")
     _check_not_empty(panels, "panels")
-    fig, axes = _panels(len(panels), figsize=(4.0 * len(panels) + 0.5, 3.6), sharey=True)
+    fig, axes = _panels(len(panels), figsize=(4.2 * len(panels) + 2.6, 3.4), sharey=True)
+    marker = "o" if per == "epoch" else None  # few points per epoch: show them; thousands of steps: a line
     for ax, (panel_title, runs) in zip(axes, panels.items(), strict=True):
         _check_not_empty(runs, f"panel {panel_title!r}")
         for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
             losses = history.step_loss if per == "step" else history.train_loss
-            ax.plot(np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.0, label=label)
+            ax.plot(np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.2, marker=marker,
+                    markersize=3, label=label)
         _plain_log_scale(ax)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(title=panel_title, xlabel="mini-batch step" if per == "step" else "epoch")
-        ax.legend()
+    axes[-1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: curves use the whole panel
     axes[0].set_ylabel("training loss (log scale)")
     if title:
         fig.suptitle(title)

@@ -31,7 +31,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def built_book(request: pytest.FixtureRequest) -> Path:
-    """``_build/html`` after one ``jupyter-book build . -W -n --keep-going`` (execution cache on).
+    """``_build/html`` after one ``jupyter-book build . -W -n --keep-going --all`` (execution cache on).
 
     Fails, showing the build's problems and the end of its log, when the build fails or warns.
     The full log is kept in ``test-artifacts/book-build.log``.

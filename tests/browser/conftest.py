@@ -4,7 +4,8 @@
 blocked and counted as failed, which is how a reader with no internet sees the book. One browser
 serves the whole session; each page is visited once at desktop width (1280x800) and once at
 phone width (390x844) and everything the tests check is recorded in a ``PageVisit``, so the
-per-check tests only read it. Screenshots go to ``test-artifacts/screenshots/``.
+per-check tests only read it. Screenshots go to ``test-artifacts/screenshots/``: each page at
+1280x800 and 390x844, and the whole page at phone width.
 """
 
 from __future__ import annotations
@@ -80,22 +81,24 @@ SNAPSHOT_JS = """() => {
   };
 }"""
 
-# axe-core's serious and critical violations. Rules switched off, and why, are listed here:
+# axe-core's serious and critical violations, started in the page and collected later (the
+# check takes seconds; the phone visit runs meanwhile on the other core). Rules switched off, and why, are listed here:
 # none so far (our fixes: book/_ext/accessibility.py, book/_static/dnnopt.css). `preload: false`
 # stops axe from re-fetching every stylesheet itself (for its css-orientation-lock rule): it
 # resolves the theme's `@import "../basic.css"` against the page instead of the stylesheet and
 # would log a 404 that no reader ever gets.
-AXE_JS = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"], preload: false });
-  return result.violations
-    .filter((violation) => ["serious", "critical"].includes(violation.impact))
-    .map((violation) => ({
-      id: violation.id,
-      impact: violation.impact,
-      help: violation.help,
-      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
-    }));
+AXE_JS = """() => {
+  window.dnnoptAxeViolations = axe.run(document, { resultTypes: ["violations"], preload: false })
+    .then((result) => result.violations
+      .filter((violation) => ["serious", "critical"].includes(violation.impact))
+      .map((violation) => ({
+        id: violation.id,
+        impact: violation.impact,
+        help: violation.help,
+        targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+      })));
 }"""
+AXE_RESULT_JS = "() => window.dnnoptAxeViolations"
 
 # Whether the page scrolls sideways and, if so, the innermost elements that stick out of it
 # (outside any element that scrolls or clips on its own), with how far right they reach.
@@ -253,29 +256,33 @@ class Visitor:
         page.wait_for_load_state("networkidle")
         return page
 
-    def screenshot(self, page: Page, record: PageVisit, width: str) -> None:
-        path = SCREENSHOTS / width / (record.page.replace("/", "__").removesuffix(".html") + ".png")
+    def screenshot(self, page: Page, record: PageVisit, width: str, full_page: bool = False) -> None:
+        name = record.page.replace("/", "__").removesuffix(".html")
+        path = SCREENSHOTS / (f"{name}-{width}-full.jpg" if full_page else f"{name}-{width}.png")
         path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=path, full_page=True)
+        page.screenshot(path=path, full_page=full_page, **({"quality": 60} if full_page else {}))
         record.screenshots.append(path)
 
     def visit(self, page_name: str) -> PageVisit:
         if page_name in self.visits:
             return self.visits[page_name]
         record = self.visits[page_name] = PageVisit(page_name)
-        page = self.open(self.desktop, self.site + page_name, record)
-        record.url = page.url
-        record.snapshot = page.evaluate(SNAPSHOT_JS)
-        page.add_script_tag(path=AXE)
-        record.axe_violations = page.evaluate(AXE_JS)
-        self.screenshot(page, record, "desktop")
-        record.explorables = page.evaluate(EXPLORABLE_JS)  # last: it moves the controls
-        page.close()
+        desktop = self.open(self.desktop, self.site + page_name, record)
+        record.url = desktop.url
+        record.snapshot = desktop.evaluate(SNAPSHOT_JS)
+        self.screenshot(desktop, record, "desktop")
+        desktop.add_script_tag(path=AXE)
+        desktop.evaluate(AXE_JS)  # runs on while the phone visit below loads
 
-        page = self.open(self.phone, self.site + page_name, record)
-        record.phone_overflow = page.evaluate(OVERFLOW_JS)
-        self.screenshot(page, record, "phone")
-        page.close()
+        phone = self.open(self.phone, self.site + page_name, record)
+        record.phone_overflow = phone.evaluate(OVERFLOW_JS)
+        self.screenshot(phone, record, "phone")
+        self.screenshot(phone, record, "phone", full_page=True)  # where layout problems show
+        phone.close()
+
+        record.axe_violations = desktop.evaluate(AXE_RESULT_JS)
+        record.explorables = desktop.evaluate(EXPLORABLE_JS)  # last: it moves the controls
+        desktop.close()
         return record
 
 

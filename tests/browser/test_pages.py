@@ -104,7 +104,7 @@ def test_no_horizontal_scroll_at_phone_width(visit):
 def test_screenshots_saved(visit):
     for path in visit.screenshots:
         assert path.is_file() and path.stat().st_size > 0, f"{visit.page}: screenshot {path} missing"
-    assert len(visit.screenshots) == 2, f"{visit.page}: expected a desktop and a phone screenshot"
+    assert len(visit.screenshots) == 3, f"{visit.page}: expected desktop, phone and full-page phone screenshots"
 
 
 def test_prev_next_follow_the_table_of_contents(visit, site):

@@ -143,6 +143,7 @@ def plot_activation_histograms(ax: Axes, stats: LayerStats, activation: str, max
     ax.set_yticks(np.arange(len(shown)), [str(layer + 1) for layer in shown[::-1]])
     ax.set_ylim(-0.2, len(shown))
     ax.set_xlim(low, high)
+    ax.set_xticks(np.linspace(low, high, 5))
     ax.set_ylabel("hidden layer")
     ax.set_xlabel("activation value" + (" (> 0 only)" if activation == "relu" else ""))
     ax.grid(axis="y", visible=False)

@@ -3,7 +3,7 @@
 Two kinds of experiment:
 
 * ``layer_statistics``: one forward and backward pass through a fresh deep MLP (no training), to see how the scale of
-  the activations and of the weight gradients changes from layer to layer for a given activation and initializer;
+  the activations and of their gradients changes from layer to layer for a given activation and initializer;
 * ``init_sweep``: short training runs on the digits for every (initializer, activation) pair over a few seeds.
 
 Initializers are named as in ``dnnopt.init`` (``"xavier_normal"``, ...), by a key of ``INITIALIZERS`` (which adds

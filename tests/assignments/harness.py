@@ -123,9 +123,9 @@ def read_variant(path: Path) -> Variant:
         key, _, value = line.partition(":")
         if key.strip() in fields and value.strip():
             fields[key.strip()].append(value.strip())
-    if len(fields["loses"]) != 1:
-        raise ValueError(f"{path}: the docstring needs exactly one 'loses:' line (grade ids, or 'none')")
-    loses = frozenset(g.strip() for g in fields["loses"][0].split(",")) - {"none"}
+    if not fields["loses"]:
+        raise ValueError(f"{path}: the docstring needs a 'loses:' line (grade ids, or 'none')")
+    loses = frozenset(g.strip() for line in fields["loses"] for g in line.split(",")) - {"none"}
     if path.name.startswith("wrong_") and (not loses or not fields["message"]):
         raise ValueError(f"{path}: a wrong implementation must declare the cells it loses and a 'message:'")
     if path.name.startswith("right_") and loses:

@@ -8,6 +8,9 @@ extension
 - points the Colab button at the executed notebook in the published site instead: the Pages
   workflow pushes ``_build/html`` to the branch ``launch_notebooks_branch`` (default
   ``gh-pages``), so Colab finds it at ``<repository>/blob/<branch>/_sources/<page>.ipynb``;
+- fills those notebooks' outputs from the execution cache: myst-nb 1.4 writes the notebook it
+  read, not the executed one, when the outputs come from the cache, so a download or Colab would
+  show no figures depending on whether the chapter had changed since the last build;
 - puts a first cell into those notebooks that installs the book's library ``dnnopt`` from the
   repository when it is missing (Colab, a downloaded copy), and does nothing where it is
   installed (Binder, a local clone).
@@ -15,10 +18,12 @@ extension
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 
 SETUP_CELL_TAG = "dnnopt-setup"
@@ -59,8 +64,18 @@ def point_colab_at_notebook(
             )
 
 
-def add_setup_cell(app: Sphinx, exception: Exception | None) -> None:
-    """Prepend the install cell to every notebook under ``_sources`` (once per notebook)."""
+def _with_cached_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with the outputs of its executed copy in the execution cache, if there is one."""
+    cache_path = Path(app.env.mystnb_config.execution_cache_path or "")
+    if app.env.mystnb_config.execution_mode != "cache" or not cache_path.is_dir():
+        return notebook
+    with suppress(KeyError):  # not in the cache: it was executed in place (or not at all)
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)
+    return notebook
+
+
+def prepare_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Outputs and the install cell for every notebook under ``_sources`` (once per notebook)."""
     if exception is not None or app.builder.format != "html":
         return
     repository_url, branch = _repository(app)
@@ -68,9 +83,9 @@ def add_setup_cell(app: Sphinx, exception: Exception | None) -> None:
     for path in Path(app.outdir, "_sources").rglob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
         if notebook.cells and SETUP_CELL_TAG in notebook.cells[0].metadata.get("tags", []):
-            continue
-        cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_CELL_TAG]})
-        notebook.cells.insert(0, cell)
+            continue  # done by an earlier build; the theme copies the notebook again when it changes
+        notebook = _with_cached_outputs(app, notebook)
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_CELL_TAG]}))
         nbformat.write(notebook, path)
 
 
@@ -78,5 +93,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("launch_notebooks_branch", "gh-pages", "html", types=[str])
     # After sphinx-book-theme (priority 501) has built the launch buttons.
     app.connect("html-page-context", point_colab_at_notebook, priority=900)
-    app.connect("build-finished", add_setup_cell)
+    app.connect("build-finished", prepare_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

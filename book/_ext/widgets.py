@@ -22,7 +22,11 @@ MATHJAX_SHIM = "widgets-mathjax3.js"
 
 
 def _is_widget_script(app: Sphinx, script: Any) -> bool:
-    return script.attributes.get("type") == WIDGET_STATE or script.filename in app.config.nb_ipywidgets_js
+    """The widget state, or one of ``nb_ipywidgets_js`` (Sphinx prefixes local ones with _static/)."""
+    filename = str(script.filename or "")
+    return script.attributes.get("type") == WIDGET_STATE or any(
+        filename == path or filename.endswith(f"_static/{path}") for path in app.config.nb_ipywidgets_js
+    )
 
 
 def widgets_only_where_shown(

@@ -55,10 +55,11 @@ class Package:
         """Where ``inner`` (a path in the tarball) goes under ``book/_vendor``, or None to skip."""
         if not any(fnmatch.fnmatchcase(inner, pattern) for pattern in self.files):
             return None
-        relative = inner.removeprefix(self.root) if inner.startswith(self.root) else inner
-        if relative == inner and self.root:
-            relative = inner.rsplit("/", 1)[-1]
-        return f"{self.destination}/{relative}"
+        if ".." in inner.split("/") or inner.startswith("/"):
+            sys.exit(f"fetch_assets: {self.spec} has a file outside its folder: {inner!r}")
+        if self.root and not inner.startswith(self.root):
+            return f"{self.destination}/{inner.rsplit('/', 1)[-1]}"  # e.g. a licence at the top
+        return f"{self.destination}/{inner.removeprefix(self.root)}"
 
 
 PACKAGES = (
@@ -160,9 +161,10 @@ def wanted_versions() -> dict[str, str]:
 def up_to_date() -> bool:
     """True when ``book/_vendor`` already holds exactly the pinned versions."""
     try:
-        return json.loads(STAMP.read_text()) == wanted_versions()
+        recorded = json.loads(STAMP.read_text())
     except (OSError, ValueError):
         return False
+    return recorded == wanted_versions() and all((VENDOR / p.destination).is_dir() for p in PACKAGES)
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ a ``grads`` dict with the same keys. ``backward`` only *computes* gradients; an 
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from . import functional as F
@@ -290,8 +292,8 @@ class Sequential(_Container):
         return len(self.layers)
 
     def __repr__(self) -> str:
-        inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
-        return f"Sequential(\n{inner}\n)"
+        inner = ",\n".join(f"({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return "Sequential(\n" + textwrap.indent(inner, "  ") + "\n)"
 
 
 class Residual(_Container):

@@ -7,6 +7,7 @@ mean/std of each top-level layer's output: enough to plot vanishing and explodin
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -172,7 +173,9 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
 
     # a diverging run overflows on its way to inf/NaN; we detect that below instead of warning on every op
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in tqdm(range(epochs), disable=None if progress is None else not progress, leave=False):
+        # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
+        show_progress = sys.stderr.isatty() if progress is None else progress
+        for epoch in tqdm(range(epochs), disable=not show_progress, leave=False):
             order = rng.permutation(len(X))
             step_norms, step_means, step_stds = [], [], []
             for start in range(0, len(X), batch_size):

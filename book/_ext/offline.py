@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 BOOK = Path(__file__).resolve().parents[1]
 VENDOR_STATIC = BOOK / "_vendor" / "static"
 # What the pages are made with besides the chapters: a change here rewrites every page.
-PAGE_ASSETS = ("_static/*", "_ext/*.py", "_vendor/versions.json")
+PAGE_ASSETS = ("_static/**/*", "_ext/*.py", "_vendor/versions.json")
 REQUIRED_ASSETS = (
     "mathjax/tex-mml-chtml.js",
     "jupyter-widgets/embed.js",
@@ -69,7 +69,8 @@ def assets_digest() -> str:
     digest = hashlib.sha256()
     for pattern in PAGE_ASSETS:
         for path in sorted(BOOK.glob(pattern)):
-            digest.update(path.name.encode() + path.read_bytes())
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,0 +1,376 @@
+"""Experiments and figures for the batch-normalization chapter (``book/batchnorm.md``).
+
+* ``bn_run``: a deep MLP trained on digits with or without batch norm, for a network setting (activation and
+  initializer) and a learning rate, keeping a copy of the model after every epoch. Cached: the chapter's figures and
+  its explorable share the runs.
+* ``first_batch_statistics`` / ``with_statistics``: the "frozen first batch" bug, reproduced on a trained model.
+* ``batch_statistic_spread``, ``train_mode_accuracy``: how noisy batch statistics are for a batch size.
+* ``RandomAffine``: the noise Santurkar et al. (2018) inject after batch norm to *add* internal covariate shift.
+* ``loss_along_gradient``: how much the loss varies along the gradient direction (the loss landscape's smoothness).
+* figures: ``plot_step_losses``, ``plot_lr_sweep``, ``plot_statistic_spread``, ``plot_epoch_curves``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from .. import data, init, models, optim, train
+from .._checks import as_rng
+from ..functional import softmax_cross_entropy
+from ..layers import BatchNorm, Layer, Sequential
+from . import PALETTE
+
+__all__ = [
+    "LEARNING_RATES",
+    "SETTINGS",
+    "SETUP",
+    "BNRun",
+    "BNSetup",
+    "RandomAffine",
+    "batch_statistic_spread",
+    "batchnorm_layers",
+    "bn_run",
+    "build_model",
+    "experiment_split",
+    "first_batch_statistics",
+    "loss_along_gradient",
+    "noisy_bn_run",
+    "plot_epoch_curves",
+    "plot_lr_sweep",
+    "plot_statistic_spread",
+    "plot_step_losses",
+    "smooth",
+    "train_epochs",
+    "train_mode_accuracy",
+    "with_random_affine",
+    "with_statistics",
+]
+
+
+def _scaled_he_normal(shape, rng=None, dtype=np.float32, gain=1.0):
+    """He initialization with a standard deviation ten times too small: a poor initialization."""
+    return init.he_normal(shape, rng=rng, dtype=dtype, gain=0.1 * gain)
+
+
+SETTINGS: dict[str, tuple[str, object]] = {
+    "ReLU, He init": ("relu", "he_normal"),
+    "ReLU, He init / 10": ("relu", _scaled_he_normal),
+    "sigmoid, Xavier init": ("sigmoid", "xavier_normal"),
+}
+"""Network settings the chapter compares: name -> (activation, initializer)."""
+
+LEARNING_RATES = (0.03, 0.1, 0.3, 1.0)
+"""Learning rates of the sweep (plain SGD)."""
+
+
+@dataclass(frozen=True)
+class BNSetup:
+    """A deep, narrow MLP on digits, trained briefly with plain SGD."""
+
+    depth: int = 8  # hidden layers
+    width: int = 64
+    epochs: int = 6
+    batch_size: int = 64
+    n_train: int = 1280  # 20 full mini-batches of 64 (a last, smaller batch would upset batch norm: see the chapter)
+    seed: int = 0  # split, initial weights and shuffling
+
+
+SETUP = BNSetup()
+"""The setup of the chapter's experiments."""
+
+
+@functools.lru_cache(maxsize=4)
+def experiment_split(setup: BNSetup = SETUP) -> data.Split:
+    """Digits: the first ``setup.n_train`` training images and all 449 validation images."""
+    full = data.digits(seed=setup.seed)
+    n = setup.n_train
+    if n > len(full.X_train):
+        raise ValueError(f"n_train={n} but the split has only {len(full.X_train)} training images")
+    return data.Split(full.X_train[:n], full.y_train[:n], full.X_val, full.y_val)
+
+
+def batchnorm_layers(model: Layer) -> list[BatchNorm]:
+    """Every ``BatchNorm`` inside ``model``, input side first."""
+    if isinstance(model, BatchNorm):
+        return [model]
+    return [bn for _, child in model.named_children() for bn in batchnorm_layers(child)]
+
+
+@dataclass
+class BNRun:
+    """One training run, epoch by epoch. Read-only: the cache hands out the same object to every caller."""
+
+    step_loss: list[float] = field(default_factory=list)  # training-mode loss of every mini-batch
+    train_loss: list[float] = field(default_factory=list)  # evaluation-mode loss on the training set, per epoch
+    val_acc: list[float] = field(default_factory=list)  # evaluation-mode validation accuracy, per epoch
+    snapshots: list[Sequential] = field(default_factory=list)  # the model before training and after every epoch
+    diverged: bool = False
+
+
+def build_model(setting: str, batchnorm: bool, setup: BNSetup = SETUP) -> Sequential:
+    """``mlp([64] + [width] * depth + [10])`` for a ``SETTINGS`` name, with or without batch norm."""
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown setting {setting!r}; expected one of {list(SETTINGS)}")
+    activation, initializer = SETTINGS[setting]
+    return models.mlp([64] + [setup.width] * setup.depth + [10], activation=activation, init=initializer,
+                      batchnorm=batchnorm, rng=setup.seed)
+
+
+def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup = SETUP) -> BNRun:
+    """Train ``model`` in place with SGD, one ``fit`` call per epoch, copying the model after each epoch.
+
+    The shuffling generator and the optimizer carry over from epoch to epoch, so this is the same training as one
+    ``fit(epochs=setup.epochs)`` call.
+    """
+    run = BNRun(snapshots=[copy.deepcopy(model)])
+    optimizer, rng = optim.SGD(model, lr=lr), np.random.default_rng(setup.seed)
+    for _ in range(setup.epochs):
+        history = train.fit(model, split.X_train, split.y_train, optimizer=optimizer, epochs=1,
+                            batch_size=setup.batch_size, val_data=(split.X_val, split.y_val), restore_best=False,
+                            rng=rng)
+        run.step_loss += history.step_loss
+        if history.diverged:
+            run.diverged = True
+            break
+        run.train_loss += history.train_loss
+        run.val_acc += history.val_acc
+        run.snapshots.append(copy.deepcopy(model))
+    return run
+
+
+@functools.lru_cache(maxsize=64)
+def _bn_run(setting: str, lr: float, batchnorm: bool, setup: BNSetup) -> BNRun:
+    return train_epochs(build_model(setting, batchnorm, setup), experiment_split(setup), lr, setup)
+
+
+def bn_run(setting: str, lr: float, batchnorm: bool, setup: BNSetup = SETUP) -> BNRun:
+    """The MLP of ``setting`` (a ``SETTINGS`` name) trained with SGD at ``lr``, with or without batch norm (cached)."""
+    return _bn_run(setting, float(lr), bool(batchnorm), setup)
+
+
+# --- inference statistics ----------------------------------------------------------------------------------------
+
+def first_batch_statistics(model: Sequential, X_batch: np.ndarray) -> dict[str, np.ndarray]:
+    """The buffers a buggy layer would keep forever: every batch-norm layer's statistics of ``X_batch`` alone.
+
+    Runs a training-mode forward pass on a copy of ``model`` with momentum 1 (running = batch); returns its buffers
+    (``state_dict`` keys), ready for ``with_statistics``.
+    """
+    probe = copy.deepcopy(model)
+    for layer in batchnorm_layers(probe):
+        layer.momentum = 1.0
+    probe.forward(X_batch, training=True)
+    return {key: value.copy() for key, value in probe.buffers.items()}
+
+
+def with_statistics(model: Sequential, buffers: Mapping[str, np.ndarray]) -> Sequential:
+    """A copy of ``model`` whose batch-norm running averages are replaced by ``buffers``."""
+    patched = copy.deepcopy(model)
+    patched.load_state_dict({**patched.params, **buffers})
+    return patched
+
+
+def train_mode_accuracy(model: Sequential, X: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0) -> float:
+    """Accuracy when ``model`` predicts in *training* mode, batch by batch: each prediction uses its batch's statistics.
+
+    Works on a copy (training mode updates the running averages in place). The batches are a random partition of X;
+    a last incomplete batch is dropped, so every prediction comes from a batch of exactly ``batch_size``.
+    """
+    if batch_size < 2:
+        raise ValueError(f"batch norm needs batches of at least 2 samples, got {batch_size}")
+    scratch = copy.deepcopy(model)
+    order = as_rng(seed).permutation(len(X))
+    n_full = len(X) // batch_size * batch_size
+    correct = [scratch.forward(X[batch], training=True).argmax(axis=1) == y[batch]
+               for batch in order[:n_full].reshape(-1, batch_size)]
+    return float(np.mean(correct))
+
+
+def batch_statistic_spread(values: np.ndarray, batch_sizes: Sequence[int], n_batches: int = 1000,
+                           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """How much a batch's mean and (biased) standard deviation of ``values`` (N,) vary from batch to batch.
+
+    Draws ``n_batches`` batches (without replacement inside a batch) per batch size. Returns two arrays of shape
+    (len(batch_sizes),): the standard deviation across batches of the batch mean and of the batch std, each divided
+    by the std of ``values`` (so 0.1 means "10% of the feature's spread").
+    """
+    rng = as_rng(seed)
+    scale = values.std()
+    mean_spread, std_spread = [], []
+    for size in batch_sizes:
+        if not 2 <= size <= len(values):
+            raise ValueError(f"batch sizes must be between 2 and {len(values)}, got {size}")
+        keys = rng.random((n_batches, len(values)))  # (n_batches, N): a random order per batch
+        batches = values[np.argpartition(keys, size - 1, axis=1)[:, :size]]  # (n_batches, size), no repeats
+        mean_spread.append(batches.mean(axis=1).std() / scale)
+        std_spread.append(batches.std(axis=1).std() / scale)
+    return np.array(mean_spread), np.array(std_spread)
+
+
+# --- why does it work? -------------------------------------------------------------------------------------------
+
+class RandomAffine(Layer):
+    """Adds internal covariate shift on purpose: a random per-feature scale and shift, redrawn at every training step.
+
+    In training, ``out = x * a + c`` with ``a ~ U(1 - scale, 1 + scale)`` and ``c ~ U(-shift, shift)`` per feature,
+    new each forward pass, so the next layer's input distribution moves at every step (Santurkar et al., 2018,
+    inject such noise after batch norm). The identity in evaluation mode.
+    """
+
+    def __init__(self, shift: float = 0.5, scale: float = 0.5, rng=None) -> None:
+        super().__init__()
+        self.shift, self.scale, self.rng = shift, scale, as_rng(rng)
+
+    def forward(self, x, training=True):
+        if not training:
+            self._cache = 1.0
+            return x
+        n_features = x.shape[1]
+        a = self.rng.uniform(1 - self.scale, 1 + self.scale, n_features).astype(x.dtype)  # (D,)
+        c = self.rng.uniform(-self.shift, self.shift, n_features).astype(x.dtype)  # (D,)
+        self._cache = a
+        return x * a + c
+
+    def backward(self, dout):
+        return dout * self._forward_cache()
+
+    def __repr__(self) -> str:
+        return f"RandomAffine(shift={self.shift}, scale={self.scale})"
+
+
+def with_random_affine(model: Sequential, shift: float = 0.5, scale: float = 0.5, seed: int = 1) -> Sequential:
+    """Insert a ``RandomAffine`` right after the batch norm of every hidden block of an ``mlp(..., batchnorm=True)``."""
+    rng = np.random.default_rng(seed)
+    for block in model.layers[:-1]:
+        position = next(i for i, layer in enumerate(block.layers) if isinstance(layer, BatchNorm))
+        block.layers.insert(position + 1, RandomAffine(shift, scale, rng))
+    return model
+
+
+def noisy_bn_run(lr: float, setting: str = "ReLU, He init", setup: BNSetup = SETUP) -> BNRun:
+    """The batch-norm MLP with ``RandomAffine`` after every batch norm, trained like ``bn_run`` (cached)."""
+    return _noisy_bn_run(float(lr), setting, setup)
+
+
+@functools.lru_cache(maxsize=8)
+def _noisy_bn_run(lr: float, setting: str, setup: BNSetup) -> BNRun:
+    model = with_random_affine(build_model(setting, True, setup))
+    return train_epochs(model, experiment_split(setup), lr, setup)
+
+
+def loss_along_gradient(model: Sequential, X: np.ndarray, y: np.ndarray, step_sizes: Sequence[float]) -> np.ndarray:
+    """Loss at ``w - eta * g`` for each step size ``eta``, with ``g`` the gradient at ``w`` on (X, y).
+
+    Santurkar et al. (2018) measure the smoothness of the loss landscape by how much these values vary. Both the
+    gradient and the losses are computed in training mode (batch statistics of X) on a copy of ``model``; a step
+    that overflows gives an infinite loss.
+    Returns an array of shape (len(step_sizes),).
+    """
+    scratch = copy.deepcopy(model)
+    _, dlogits = softmax_cross_entropy(scratch.forward(X, training=True), y)
+    scratch.backward(dlogits)
+    start = {key: value.copy() for key, value in scratch.params.items()}
+    gradient = {key: value.copy() for key, value in scratch.grads.items()}
+    losses = []
+    for eta in step_sizes:
+        for key, param in scratch.params.items():
+            param[...] = start[key] - eta * gradient[key]
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge step may overflow: that loss is inf
+            logits = scratch.forward(X, training=True)
+        losses.append(softmax_cross_entropy(logits, y)[0] if np.isfinite(logits).all() else math.inf)
+    return np.array(losses)
+
+
+# --- figures -----------------------------------------------------------------------------------------------------
+
+def smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
+    """Moving average over ``window`` steps (shorter at the start), same length as ``values``."""
+    values = np.asarray(values, dtype=float)
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    starts = np.maximum(np.arange(1, len(values) + 1) - window, 0)
+    return (cumulative[1:] - cumulative[starts]) / (np.arange(1, len(values) + 1) - starts)
+
+
+_STYLES = {"without batch norm": (PALETTE[0], "-"), "with batch norm": (PALETTE[1], "-"),
+           "batch norm + random shift/scale": (PALETTE[2], "--"), "layer norm": (PALETTE[4], "-.")}
+
+
+def _line_style(label: str, index: int, styles: Mapping[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+    """(colour, linestyle) for a line: from ``styles``, else the chapter's fixed ones, else the palette in order."""
+    return {**_STYLES, **(styles or {})}.get(label, (PALETTE[index % len(PALETTE)], "-"))
+
+
+def _plain_log_labels(ax: Axes) -> None:
+    """Tick labels such as 0.2 and 3 on a log y-axis, instead of 2 x 10^-1 and 3 x 10^0."""
+    for axis_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+        axis_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+
+
+def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> None:
+    """Training-mode mini-batch loss against the step (moving average), one line per run; divergence marked."""
+    for index, (label, run) in enumerate(runs.items()):
+        color, linestyle = _line_style(label, index)
+        losses = np.asarray(run.step_loss, dtype=float)
+        finite = np.isfinite(losses)
+        ax.plot(np.flatnonzero(finite) + 1, smooth(losses[finite], window), color=color, linestyle=linestyle,
+                label=label + (" (diverged)" if run.diverged else ""))
+    ax.set_yscale("log")
+    _plain_log_labels(ax)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"mini-batch loss ({window}-step average)")
+
+
+def plot_lr_sweep(loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNRun]],
+                  learning_rates: Sequence[float]) -> None:
+    """Final training loss and validation accuracy against the learning rate; a cross marks a diverged run."""
+    for index, (label, runs) in enumerate(sweeps.items()):
+        color, linestyle = _line_style(label, index)
+        final_loss = [run.train_loss[-1] if not run.diverged else np.nan for run in runs]
+        final_acc = [run.val_acc[-1] if not run.diverged else np.nan for run in runs]
+        loss_ax.plot(learning_rates, final_loss, marker="o", color=color, linestyle=linestyle, label=label)
+        acc_ax.plot(learning_rates, final_acc, marker="o", color=color, linestyle=linestyle, label=label)
+        for lr in [lr for lr, run in zip(learning_rates, runs, strict=True) if run.diverged]:
+            loss_ax.plot(lr, 3.0, "x", color=color, markersize=9, markeredgewidth=2)
+            loss_ax.annotate("diverged", (lr, 3.0), xytext=(-8, 0), textcoords="offset points", ha="right",
+                             va="center", color=color, fontsize="small")
+    for ax in (loss_ax, acc_ax):
+        ax.set_xscale("log")
+        ax.set_xticks(learning_rates, [f"{lr:g}" for lr in learning_rates])
+        ax.set_xlabel("learning rate (log scale)")
+    loss_ax.set_yscale("log")
+    _plain_log_labels(loss_ax)
+    loss_ax.set_ylabel("final training loss (log scale)")
+    acc_ax.set_ylabel("final validation accuracy")
+    acc_ax.set_ylim(0.0, 1.0)
+
+
+def plot_statistic_spread(ax: Axes, batch_sizes: Sequence[int], mean_spread: np.ndarray,
+                          std_spread: np.ndarray) -> None:
+    """Batch-to-batch spread of the batch mean and std against the batch size (log-log), with 1/sqrt(B)."""
+    sizes = np.asarray(batch_sizes, dtype=float)
+    ax.plot(sizes, mean_spread, marker="o", color=PALETTE[0], label="batch mean")
+    ax.plot(sizes, std_spread, marker="s", color=PALETTE[1], label="batch standard deviation")
+    ax.plot(sizes, 1 / np.sqrt(sizes), color="0.5", linestyle=":", label=r"$1/\sqrt{B}$")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(sizes, [f"{int(b)}" for b in sizes])
+    ax.set_xlabel("batch size B (log scale)")
+    ax.set_ylabel("spread across batches / feature std")
+
+
+def plot_epoch_curves(ax: Axes, curves: Mapping[str, Sequence[float]], ylabel: str,
+                      styles: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """One line per label of a per-epoch quantity, epoch 1 first; ``styles`` maps labels to (colour, linestyle)."""
+    for index, (label, values) in enumerate(curves.items()):
+        color, linestyle = _line_style(label, index, styles)
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=color, linestyle=linestyle, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)

@@ -497,7 +497,7 @@ def plot_weight_histograms(weights: Mapping[str, np.ndarray], curves: Mapping[st
                       label=label)
         log_axis(left)
         left.set(title="Validation loss", xlabel="epoch", ylabel="cross-entropy (log scale)")
-        left.legend()
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         limit = max(float(np.abs(w).max()) for w in weights.values())
         edges = np.linspace(-limit, limit, bins + 1)
         for i, (label, w) in enumerate(weights.items()):

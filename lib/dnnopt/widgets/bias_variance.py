@@ -24,8 +24,9 @@ N_SHOWN = 20  # single fits drawn per frame
 def _draw_bias_variance(fig, degree: int, n_train: int) -> None:
     fits_ax, curve_ax = fig.subplots(1, 2)
     fits = resampled_fits(degree, n_train)
-    for prediction in fits.predictions[:N_SHOWN]:
-        fits_ax.plot(fits.x_grid, prediction, color=PALETTE[5], linewidth=0.6, alpha=0.6)
+    for i, prediction in enumerate(fits.predictions[:N_SHOWN]):
+        fits_ax.plot(fits.x_grid, prediction, color=PALETTE[5], linewidth=0.6, alpha=0.6,
+                     label=f"{N_SHOWN} single fits" if i == 0 else None)
     fits_ax.plot(fits.x_grid, fits.predictions.mean(axis=0), color=PALETTE[0], linewidth=2.5, label="average fit")
     fits_ax.plot(fits.x_grid, fits.f_grid, color="black", linestyle="--", label="true f(x)")
     bias_sq, variance = bias_variance(fits.predictions, fits.f_grid)
@@ -39,7 +40,7 @@ def _draw_bias_variance(fig, degree: int, n_train: int) -> None:
     curve_ax.plot(curve.degrees, curve.test_mse, marker="x", color="black", label="test MSE")
     curve_ax.axhline(curve.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
     curve_ax.axvline(degree, color=PALETTE[3], linewidth=2.0, alpha=0.6)
-    curve_ax.set_ylim(1e-3, 1e7)
+    curve_ax.set_ylim(1e-5, 1e7)
     log_axis(curve_ax)
     curve_ax.set(title=f"the decomposition, {n_train} training points", xlabel="polynomial degree",
                  ylabel="mean squared error (log)", xticks=CURVE_DEGREES)

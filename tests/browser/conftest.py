@@ -14,6 +14,7 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,6 +256,16 @@ class Visitor:
         page.evaluate(SETTLE_JS)
         page.wait_for_load_state("networkidle")
         return page
+
+    @contextmanager
+    def tab(self, page_name: str) -> Iterator[Page]:
+        """A desktop tab on ``page_name`` (for tests that click around), closed afterwards."""
+        page = self.desktop.new_page()
+        try:
+            page.goto(self.site + page_name)
+            yield page
+        finally:
+            page.close()
 
     def screenshot(self, page: Page, record: PageVisit, width: str, full_page: bool = False) -> None:
         name = record.page.replace("/", "__").removesuffix(".html")

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from book_site import CHAPTERS, toc_documents
+from book_site import toc_documents
 
 pytestmark = pytest.mark.slow
 
@@ -145,15 +145,12 @@ def test_every_chapter_has_a_working_explorable(visitor, book_chapter):
 def test_next_button_walks_the_whole_book(visitor):
     """Click "next" from the first page to the last: the reader goes through the TOC in order."""
     documents = toc_documents()
-    page = visitor.desktop.new_page()
-    page.goto(visitor.site + documents[0] + ".html")
     visited = [documents[0]]
-    while page.locator(".prev-next-area a.right-next").count():
-        page.locator(".prev-next-area a.right-next").click()
-        page.wait_for_load_state("load")
-        visited.append(urlsplit(page.url).path.removeprefix(urlsplit(visitor.site).path).removesuffix(".html"))
-        assert len(visited) <= len(documents), f"'next' keeps going past the last page: {visited}"
-    page.close()
+    with visitor.tab(documents[0] + ".html") as page:
+        while page.locator(".prev-next-area a.right-next").count() and len(visited) <= len(documents):
+            with page.expect_navigation():
+                page.locator(".prev-next-area a.right-next").click()
+            visited.append(urlsplit(page.url).path.removeprefix(urlsplit(visitor.site).path).removesuffix(".html"))
     assert visited == documents, f"clicking 'next' visits {visited}, expected {documents}"
 
 
@@ -169,14 +166,11 @@ SEARCHES = {  # a chapter's key term -> the chapter the search must find
 
 @pytest.mark.parametrize(("term", "chapter"), SEARCHES.items())
 def test_search_finds_the_chapter(visitor, term, chapter):
-    assert chapter in CHAPTERS
-    page = visitor.desktop.new_page()
-    page.goto(visitor.site + "search.html?q=" + term.replace(" ", "+"))
-    page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results .search-summary');"
-        " return s && s.textContent.trim().length > 0; }"
-    )
-    hits = page.eval_on_selector_all("#search-results ul.search > li > a:first-of-type", "as => as.map(a => a.href)")
-    page.close()
+    with visitor.tab("search.html?q=" + term.replace(" ", "+")) as page:
+        page.wait_for_function(
+            "() => { const s = document.querySelector('#search-results .search-summary');"
+            " return s && s.textContent.trim().length > 0; }"
+        )
+        hits = page.eval_on_selector_all("#search-results ul.search > li > a:first-of-type", "a => a.map(x => x.href)")
     found = [urlsplit(hit).path.removeprefix(urlsplit(visitor.site).path).removesuffix(".html") for hit in hits]
     assert chapter in found[:3], f"search.html: searching {term!r} gives {found[:5]}, expected {chapter} in the top 3"

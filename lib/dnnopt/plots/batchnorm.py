@@ -309,9 +309,13 @@ def _line_style(label: str, index: int, styles: Mapping[str, tuple[str, str]] | 
 
 
 def _plain_log_labels(ax: Axes) -> None:
-    """Tick labels such as 0.2 and 3 on a log y-axis, instead of 2 x 10^-1 and 3 x 10^0."""
-    for axis_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
-        axis_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    """Tick labels such as 0.2 and 3 on a log y-axis, instead of 2 x 10^-1; minor ticks labelled at 2 and 5 only."""
+    def minor(value, _position):
+        leading_digit = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
+        return f"{value:g}" if leading_digit in (2, 5) else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> None:

@@ -137,8 +137,8 @@ class ResampledFits:
     x_grid: np.ndarray  # (G,)
     f_grid: np.ndarray  # (G,) the noiseless target
     predictions: np.ndarray  # (n_sets, G)
-    x_train: np.ndarray  # (n_sets, n_train)
-    y_train: np.ndarray  # (n_sets, n_train)
+    x_train: np.ndarray  # (n_sets, n_train), read-only: shared by every fit to the same training sets
+    y_train: np.ndarray  # (n_sets, n_train), read-only
     train_predictions: np.ndarray  # (n_sets, n_train)
 
 

@@ -18,6 +18,7 @@ cell it hit, so nbgrader's usual rule (an error scores zero) gives the right gra
 from __future__ import annotations
 
 import json
+import queue
 import time
 from dataclasses import dataclass, field
 
@@ -32,7 +33,9 @@ from .scan import defined_names, imported_modules
 __all__ = ["Execution", "execute_notebook", "is_test_cell"]
 
 GRACE = 3.0  # seconds a kernel gets to honour an interrupt before it is killed
+IDLE_WAIT = 1.0  # seconds to wait for the last outputs once the kernel has replied
 CELL_ALLOWANCE = 64 * 1024  # output bytes every cell may show, even past the notebook budget
+GUARD_ALLOWANCE = 1 << 20  # output bytes a guard run may receive (stale output flushed late)
 GUARD_TIMEOUT = 20.0  # seconds for installing or running the integrity check
 ALWAYS_WATCHED = ["numpy", "numpy.testing", "numpy.linalg", "numpy.random", "math"]
 
@@ -53,8 +56,10 @@ class _Run:
     reply: dict | None = None
     idle: bool = False
     clear_pending: bool = False
-    status: str = "ok"  # "ok", "timeout", "output limit", "killed", "died", "deadline"
+    status: str = "ok"  # "ok", "timeout", "deadline" (notebook time), "killed" or "died"
+    too_much_output: bool = False
     allowance: int = 0  # output bytes this cell may still show beyond the notebook budget
+    budgeted: bool = True  # whether its output counts against the notebook's budget
 
 
 def is_test_cell(cell) -> bool:
@@ -77,20 +82,28 @@ class _Session:
         self.deadline = deadline
         self.budget = limits.output_kb * 1024
         client = kernel.client
+        # a message over the size limit (see SandboxedKernel) makes ZeroMQ drop the
+        # connection, and the message with it: the monitor is how we learn about it
+        self.monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.poller = zmq.Poller()
-        self.poller.register(client.iopub_channel.socket, zmq.POLLIN)
-        self.poller.register(client.shell_channel.socket, zmq.POLLIN)
+        for socket in (client.iopub_channel.socket, client.shell_channel.socket, self.monitor):
+            self.poller.register(socket, zmq.POLLIN)
 
-    def run(self, code: str, *, timeout: float, store_history: bool = True) -> _Run:
+    def run(self, code: str, *, timeout: float, store_history: bool = True,
+            budgeted: bool = True) -> _Run:
+        """Execute ``code``; ``budgeted=False`` (the guard's runs) spares the notebook budget."""
         client = self.kernel.client
         msg_id = client.execute(code, store_history=store_history, allow_stdin=False,
                                 stop_on_error=False)
-        run = _Run(allowance=CELL_ALLOWANCE)
+        run = _Run(allowance=CELL_ALLOWANCE if budgeted else GUARD_ALLOWANCE,
+                   budgeted=budgeted)
         end = min(time.monotonic() + timeout, self.deadline)
-        interrupted = False
-        while not (run.idle and run.reply is not None):
+        interrupted, replied_at = False, None
+        while not run.idle:
             now = time.monotonic()
-            if not interrupted and (now >= end or run.status == "output limit"):
+            if replied_at is not None and now > replied_at + IDLE_WAIT:
+                break  # the reply is authoritative; an "idle" lost with a dropped message is not
+            if not interrupted and (now >= end or run.too_much_output):
                 if now >= end:
                     run.status = "deadline" if end >= self.deadline else "timeout"
                 self.kernel.interrupt()
@@ -101,16 +114,28 @@ class _Session:
             if not self.kernel.alive():
                 run.status = "died"
                 break
-            ready = dict(self.poller.poll(timeout=1000 * min(end - now, 0.5)))
+            wait = min(end, replied_at + IDLE_WAIT if replied_at else end) - now
+            ready = dict(self.poller.poll(timeout=1000 * max(0.0, min(wait, 0.5))))
             if client.iopub_channel.socket in ready:
-                message = client.get_iopub_msg(timeout=0)
-                if message["parent_header"].get("msg_id") == msg_id:
+                message = self._receive(client.iopub_channel)
+                if message and message["parent_header"].get("msg_id") == msg_id:
                     self._handle(message, run)
+            if self.monitor in ready:
+                self.monitor.recv_multipart()
+                run.too_much_output = run.too_much_output or self.kernel.alive()
             if client.shell_channel.socket in ready:
-                message = client.get_shell_msg(timeout=0)
-                if message["parent_header"].get("msg_id") == msg_id:
-                    run.reply = message["content"]
+                message = self._receive(client.shell_channel)
+                if message and message["parent_header"].get("msg_id") == msg_id:
+                    run.reply, replied_at = message["content"], time.monotonic()
         return run
+
+    @staticmethod
+    def _receive(channel) -> dict | None:
+        """The next message, or None if it does not decode (the kernel is untrusted)."""
+        try:
+            return channel.get_msg(timeout=0)
+        except (queue.Empty, ValueError, KeyError):
+            return None
 
     def _handle(self, message: dict, run: _Run) -> None:
         kind, content = message["msg_type"], message["content"]
@@ -123,10 +148,11 @@ class _Session:
                 run.outputs.clear()
         elif kind in ("stream", "display_data", "execute_result", "error"):
             size = len(json.dumps(content))
-            if run.status == "output limit" or size > self.budget + run.allowance:
-                run.status = "output limit"
+            budget = self.budget if run.budgeted else 0
+            if run.too_much_output or size > budget + run.allowance:
+                run.too_much_output = True
                 return
-            spent_from_budget = min(size, self.budget)
+            spent_from_budget = min(size, budget)
             self.budget -= spent_from_budget
             run.allowance -= size - spent_from_budget
             if run.clear_pending:
@@ -191,7 +217,8 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
 
 
 def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str | None:
-    run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False)
+    run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False,
+                      budgeted=False)
     errors = [o for o in run.outputs if o.output_type == "error"]
     if run.status != "ok" or errors:
         detail = f"{errors[0].ename}: {errors[0].evalue}" if errors else run.status
@@ -202,8 +229,9 @@ def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str
 
 
 def _check(session: _Session, guard: Guard, record: set[str] = frozenset()) -> list[str]:
-    run = session.run(guard.check_code(record), timeout=GUARD_TIMEOUT, store_history=False)
-    return guard.problems(_stdout(run))
+    code, token = guard.check_code(record)
+    run = session.run(code, timeout=GUARD_TIMEOUT, store_history=False, budgeted=False)
+    return guard.problems(_stdout(run), token)
 
 
 def _run_cell(session: _Session, guard: Guard, cell, execution: Execution) -> str | None:
@@ -252,14 +280,13 @@ def _ensure_error_shown(cell, reply: dict, is_test: bool, execution: Execution) 
 
 def _apply_status(cell, run: _Run, limits: SandboxLimits, execution: Execution) -> str | None:
     """Record what went wrong in the cell; return a reason to stop, or None to go on."""
-    if run.status == "ok":
-        return None
-    if run.status == "output limit":
+    if run.too_much_output:
         cell.outputs.append(_error("OutputLimitError", f"the notebook's output passed "
                                    f"{limits.output_kb} KB; the rest was discarded and the "
                                    "cell interrupted"))
         execution.flags.append(f"output larger than {limits.output_kb} KB")
-        return None if run.idle else "the kernel did not stop after its output limit"
+    if run.status == "ok":
+        return None
     if run.status == "died":
         cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell "
                                    "(os._exit, a crash or the memory limit)"))
@@ -272,9 +299,10 @@ def _apply_status(cell, run: _Run, limits: SandboxLimits, execution: Execution) 
                                    f"{limits.notebook_timeout:g} s and was stopped"))
         return "the notebook ran out of time"
     if run.status == "killed":
-        cell.outputs.append(_error("CellTimeoutError", "the cell ran too long and ignored the "
-                                   "interrupt, so the kernel was killed"))
-        return "the kernel was killed after a timeout"
+        cell.outputs.append(_error("CellTimeoutError", "the kernel stopped responding (the "
+                                   "cell ran past its time limit or output limit and did not "
+                                   "stop when interrupted), so it was killed"))
+        return "the kernel was killed after it stopped responding"
     cell.outputs.append(_error("CellTimeoutError", f"the cell ran longer than "
                                f"{limits.cell_timeout:g} s and was interrupted"))
     return None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import functools
 import hashlib
 import json
@@ -282,12 +283,13 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
     resources = {"nbgrader": {"db_url": source.db_url, "assignment": source.assignment,
                               "notebook": name, "student": task.student}}
     try:
-        for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                     CheckCellMetadata):
-            options = {"add_missing_cells": True} if step is OverwriteCells else {}
-            nb, resources = step(config=config, log=nbgrader_log, **options)(nb, resources)
+        nb = _sanitize(nb, config, resources)
     except Exception as error:
-        return _zero(task, name, f"nbgrader could not sanitize it ({_first_line(error)})")
+        # nbgrader cannot put back cells when their neighbours are gone too; grade the
+        # release with the student's answers in it instead, and say so
+        flags.append(f"the notebook's structure was broken ({_first_line(error)}); graded "
+                     "the released notebook with the submitted answers filled in")
+        nb = _sanitize(_answers_into(source.release, nb), config, resources)
     execution = execute_notebook(nb, task.limits, task.files)
     for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
         nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
@@ -295,10 +297,30 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
     for cell in nb.cells:
         if nbgrader_utils.is_grade(cell):
             score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log)
-            scores[cell.metadata.nbgrader["grade_id"]] = [score, maximum]
+            scores[cell.metadata["nbgrader"]["grade_id"]] = [score, maximum]
     status = {"completed": "graded"}.get(execution.status, execution.status)
     return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags,
                           error=execution.error)
+
+
+def _sanitize(nb, config: Config, resources: dict):
+    """nbgrader's sanitize steps, deleted test cells added back."""
+    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                 CheckCellMetadata):
+        options = {"add_missing_cells": True} if step is OverwriteCells else {}
+        nb, resources = step(config=config, log=nbgrader_log, **options)(nb, resources)
+    return nbformat.from_dict(nb)  # cells nbgrader added back hold plain dicts
+
+
+def _answers_into(release, submitted):
+    """A copy of the release whose answer cells hold the submission's (matched by grade_id)."""
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in submitted.cells
+               if nbgrader_utils.is_solution(cell) and "grade_id" in cell.metadata["nbgrader"]}
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        if nbgrader_utils.is_solution(cell):
+            cell.source = answers.get(cell.metadata["nbgrader"]["grade_id"], cell.source)
+    return nb
 
 
 def _first_line(error: Exception) -> str:

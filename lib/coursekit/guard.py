@@ -27,7 +27,7 @@ __all__ = ["Guard"]
 REPORT_PREFIX = "coursekit-guard"
 
 
-def _kernel_install(modules, nonce, prefix):  # pragma: no cover - runs inside the kernel
+def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kernel
     """Remember what the tests rely on; return an object with ``check()`` and ``record()``."""
     import builtins
     import gc
@@ -36,15 +36,21 @@ def _kernel_install(modules, nonce, prefix):  # pragma: no cover - runs inside t
     import sys
     import threading
 
+    # the checks below must not call builtins a submission may have replaced
+    len_, type_, vars_, zip_, all_, tuple_ = len, type, vars, zip, all, tuple
+    getattr_ = getattr
     missing = object()
 
+    def code_of(function):
+        return getattr_(function, "__code__", function)
+
     def is_module(value):
-        return type(value) is type(sys)
+        return type_(value) is type_(sys)
 
     def static_lookup(cls, name):
         for klass in cls.__mro__:
-            if name in vars(klass):
-                return vars(klass)[name]
+            if name in vars_(klass):
+                return vars_(klass)[name]
         return None
 
     for name in modules:
@@ -76,37 +82,40 @@ def _kernel_install(modules, nonce, prefix):  # pragma: no cover - runs inside t
                  "threading.getprofile()": threading.getprofile(),
                  "sys.excepthook": sys.excepthook, "sys.displayhook": sys.displayhook,
                  "sys.stdout": sys.stdout, "sys.stderr": sys.stderr,
-                 "sys.meta_path": tuple(sys.meta_path), "sys.path_hooks": tuple(sys.path_hooks),
-                 "gc.callbacks": tuple(gc.callbacks),
+                 # IPython wraps write in a fresh closure each cell: compare its code
+                 "sys.stdout.write": (code_of(vars_(out).get("write")),
+                                      static_lookup(type_(out), "write")),
+                 "sys.meta_path": tuple_(sys.meta_path),
+                 "sys.path_hooks": tuple_(sys.path_hooks), "gc.callbacks": tuple_(gc.callbacks),
                  "IPython's displayhook": shell.displayhook,
                  "IPython's display publisher": shell.display_pub,
-                 "IPython's AST transformers": tuple(shell.ast_transformers),
-                 "IPython's input transformers": tuple(shell.input_transformers_post)
-                 + tuple(shell.input_transformer_manager.cleanup_transforms)
-                 + tuple(shell.input_transformer_manager.line_transforms)
-                 + tuple(shell.input_transformer_manager.token_transformers)}
+                 "IPython's AST transformers": tuple_(shell.ast_transformers),
+                 "IPython's input transformers": tuple_(shell.input_transformers_post)
+                 + tuple_(shell.input_transformer_manager.cleanup_transforms)
+                 + tuple_(shell.input_transformer_manager.line_transforms)
+                 + tuple_(shell.input_transformer_manager.token_transformers)}
         for owner, label, names in ((shell, "IPython shell", shell_methods),
                                     (kernel, "kernel", kernel_methods)):
             for name in names:
-                state[f"{label}.{name}"] = (vars(owner).get(name),
-                                            static_lookup(type(owner), name))
+                state[f"{label}.{name}"] = (vars_(owner).get(name),
+                                            static_lookup(type_(owner), name))
         for event, callbacks in shell.events.callbacks.items():
-            state[f"IPython {event} callbacks"] = tuple(callbacks)
+            state[f"IPython {event} callbacks"] = tuple_(callbacks)
         for sig in handled:
             state[f"handler of {sig.name}"] = signal.getsignal(sig)
         for timer in timers:
             state[f"interval timer {timer}"] = signal.getitimer(timer) != (0.0, 0.0)
         return state
 
-    method = type(shell.run_cell)
+    method = type_(shell.run_cell)
 
     def same(a, b):
         """Identity, looking inside tuples and bound methods (rebound on every access)."""
-        if isinstance(a, tuple) and isinstance(b, tuple):
-            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-        if type(a) is method and type(b) is method:
+        if type_(a) is tuple and type_(b) is tuple:
+            return len_(a) == len_(b) and all_(same(x, y) for x, y in zip_(a, b, strict=True))
+        if type_(a) is method and type_(b) is method:
             return a.__func__ is b.__func__ and a.__self__ is b.__self__
-        return a is b or (type(a) is bool and a == b)
+        return a is b or (type_(a) is bool and a == b)
 
     baseline = hooks()
     recorded = {}
@@ -117,23 +126,23 @@ def _kernel_install(modules, nonce, prefix):  # pragma: no cover - runs inside t
                 if name in shell.user_ns:
                     recorded[name] = shell.user_ns[name]
 
-        def check(self):
+        def check(self, token):
             problems = []
             for name, (module, members) in watched.items():
                 if sys.modules.get(name) is not module:
                     problems.append(f"module {name} was replaced in sys.modules")
                     continue
-                now = vars(module)
+                now = vars_(module)
                 problems += [f"{name}.{key} was replaced" for key, value in members.items()
                              if not same(now.get(key, missing), value)]
             now = hooks()
             problems += [f"{key} was changed" for key, value in baseline.items()
                          if not same(now.get(key), value)]
-            problems += [f"{name!r} (defined by a test cell) was rebound"
+            problems += [f"{name!r} (defined by a locked cell) was rebound"
                          for name, value in recorded.items()
                          if shell.user_ns.get(name, missing) is not value]
             clean = [p.replace("\t", " ").replace("\n", " ") for p in problems]
-            out.write("\t".join([prefix, nonce, *clean]) + "\n")
+            out.write("\t".join([prefix, token, *clean]) + "\n")
             out.flush()
 
     return Guard()
@@ -150,27 +159,28 @@ class Guard:
     """
 
     modules: list[str]
-    nonce: str = field(default_factory=lambda: secrets.token_hex(16))
-
-    @property
-    def variable(self) -> str:
-        return f"_coursekit_guard_{self.nonce[:12]}"
+    variable: str = field(default_factory=lambda: f"_coursekit_guard_{secrets.token_hex(6)}")
 
     def install_code(self) -> str:
         """Code to run before any notebook cell."""
         source = inspect.getsource(_kernel_install)
         return (f"{source}\n{self.variable} = _kernel_install({self.modules!r}, "
-                f"{self.nonce!r}, {REPORT_PREFIX!r})\ndel _kernel_install\n")
+                f"{REPORT_PREFIX!r})\ndel _kernel_install\n")
 
-    def check_code(self, record: set[str] = frozenset()) -> str:
-        """Code that records ``record`` (names a test cell just defined) and reports changes."""
+    def check_code(self, record: set[str] = frozenset()) -> tuple[str, str]:
+        """Code that records ``record`` (names a locked cell defined) and reports changes.
+
+        Returns the code and the one-time token its report must carry.
+        """
+        token = secrets.token_hex(16)
         lines = [f"{self.variable}.record({sorted(record)!r})"] if record else []
-        return "\n".join([*lines, f"{self.variable}.check()"])
+        return "\n".join([*lines, f"{self.variable}.check({token!r})"]), token
 
-    def problems(self, stdout: str) -> list[str]:
-        """What the check reported; a missing or garbled report is itself a problem."""
-        for line in stdout.splitlines():
-            fields = line.split("\t")
-            if fields[:2] == [REPORT_PREFIX, self.nonce]:
-                return fields[2:]
-        return ["the integrity check did not report (the guard was removed or replaced)"]
+    @staticmethod
+    def problems(stdout: str, token: str) -> list[str]:
+        """What the check reported; a missing, extra or forged report is itself a problem."""
+        reports = [line.split("\t") for line in stdout.splitlines()
+                   if line.startswith(REPORT_PREFIX + "\t")]
+        if len(reports) != 1 or reports[0][1] != token:
+            return ["the integrity check's report was missing or forged"]
+        return reports[0][2:]

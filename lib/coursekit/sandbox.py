@@ -347,7 +347,9 @@ class SandboxedKernel:
             args += ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", scratch, "--tmpfs", HOME, "--size", scratch, "--tmpfs", "/tmp",
-                 "--size", "1048576", "--tmpfs", "/run", "--dir", SOCKETS]
+                 "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+                 "--size", "1048576", "--tmpfs", "/run", "--dir", SOCKETS,
+                 "--remount-ro", "/"]  # the root tmpfs bwrap builds must not take writes
         fds = []
         for name, data in [("connection.json", json.dumps(connection).encode()),
                            *self.files.items()]:

@@ -92,7 +92,7 @@ def suspicious_code(source: str, protected: set[str] = frozenset(),
         reasons += _check_node(node, aliases)
     for node in tree.body:
         for name in _rebound_names(node) & set(protected):
-            reasons.append(f"redefines {name!r}, which the tests define")
+            reasons.append(f"redefines {name!r}, which a read-only cell defines")
     return list(dict.fromkeys(reasons))
 
 

@@ -28,6 +28,12 @@ def test_fit_learns_and_records_history(moons):
     assert (history.grad_norms > 0).all() and not history.diverged
 
 
+def test_without_patience_the_last_weights_are_kept(moons):
+    model = mlp([2, 16, 2], rng=0)
+    history = train.fit(model, moons.X_train, moons.y_train, epochs=5, val_data=(moons.X_val, moons.y_val), rng=0)
+    assert train.evaluate(model, moons.X_val, moons.y_val)[0] == pytest.approx(history.val_loss[-1])
+
+
 def test_same_seed_same_history(moons):
     runs = [train.fit(mlp([2, 16, 2], rng=1), moons.X_train, moons.y_train, epochs=3, rng=2) for _ in range(2)]
     assert runs[0].step_loss == runs[1].step_loss

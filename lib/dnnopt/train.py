@@ -150,7 +150,7 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     optimizer : default ``SGD(model, lr=0.1)``
     val_data : optional (X_val, y_val), evaluated after every epoch
     patience : stop after this many epochs in a row without a validation improvement larger than ``min_delta``
-    restore_best : with validation data, load the weights of the best epoch when training ends
+    restore_best : with early stopping (``patience``), load the weights of the best epoch when training ends
     clip_norm : clip the global gradient norm to this value before every step
     rng : shuffles the training set each epoch
     progress : show a progress bar; None shows one only on a terminal (quiet in tests and book builds)
@@ -206,7 +206,7 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
                     loss_list.append(value)
                     acc_list.append(accuracy)
             if val_data is not None:
-                if stopper.update(epoch, history.val_loss[-1]) and restore_best:
+                if stopper.update(epoch, history.val_loss[-1]) and restore_best and patience is not None:
                     best_state = model.state_dict()
                 if stopper.should_stop:
                     break

@@ -365,6 +365,7 @@ def plot_statistic_spread(ax: Axes, batch_sizes: Sequence[int], mean_spread: np.
     ax.plot(sizes, 1 / np.sqrt(sizes), color="0.5", linestyle=":", label=r"$1/\sqrt{B}$")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    _plain_log_labels(ax)
     ax.set_xticks(sizes, [f"{int(b)}" for b in sizes])
     ax.set_xlabel("batch size B (log scale)")
     ax.set_ylabel("spread across batches / feature std")

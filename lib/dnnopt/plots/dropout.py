@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import FuncFormatter
 
 from .. import data, models, optim, train
 from .._checks import as_rng
@@ -226,7 +226,7 @@ def plot_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, sin
     ax.plot(k, accuracy_by_k, color=PALETTE[0], label="average of the first k thinned networks")
     ax.axhline(eval_accuracy, color=PALETTE[3], linestyle="--", label="one pass in eval mode (no dropout)")
     ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
     ax.set_xlabel("number of thinned networks averaged, k (log scale)")
     ax.set_ylabel("validation accuracy")
     ax.legend(loc="lower right")

@@ -20,7 +20,7 @@ c.CourseDirectory.release_directory = "exercises"  # what students get: generate
 # Autograding: one submission of any assignment runs in a few seconds. The per-cell limit only stops a submission
 # that loops forever; the kernel gets the same time to start on a busy machine.
 c.Execute.timeout = 30  # seconds per cell
-c.Execute.startup_timeout = 30  # seconds for the kernel to start
+c.Execute.startup_timeout = 60  # seconds for the kernel to start
 
 # A student who deletes a test cell gets it back (and graded) instead of silently dropping its points.
 c.OverwriteCells.add_missing_cells = True

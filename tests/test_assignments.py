@@ -9,7 +9,6 @@ two worker processes, each job in its own scratch course with its own gradebook.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,36 +26,32 @@ MAX_SECONDS_PER_SUBMISSION = 10.0
 
 
 @pytest.fixture(scope="module")
-def pool():
+def course(request, tmp_path_factory):
+    """``course(assignment)`` -> (generated release directory, {student: future of its ``Graded``}).
+
+    Every assignment this session tests is generated and graded once, all jobs queued at the start on a pool of two
+    worker processes, so the pool stays busy; each job builds its own submission, so one broken variant file fails
+    only its own test.
+    """
+    wanted = sorted({item.callspec.params["assignment"] for item in request.session.items
+                     if item.module is request.module and "assignment" in getattr(item, "callspec", {}).params})
+    scratch = tmp_path_factory.mktemp("courses")
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=harness.init_worker) as executor:
-        yield executor
+    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=harness.init_worker) as pool:
+        releases = {a: pool.submit(harness.generate_release, str(scratch / a / "template"), a) for a in wanted}
+        jobs = {}
+        for a in wanted:
+            releases[a].result()  # grading copies the gradebook this generation writes
+            submissions = {"source": "source", "source_again": "source", "release": "release",
+                           **{path.stem: str(path) for path in harness.variant_paths(a)}}
+            jobs[a] = {student: pool.submit(harness.autograde, str(scratch / a / "template"),
+                                            str(scratch / a / student), a, student, what)
+                       for student, what in submissions.items()}
 
+        def results(assignment: str):
+            return Path(releases[assignment].result()), jobs[assignment]
 
-@pytest.fixture(scope="module")
-def course(pool, tmp_path_factory):
-    """``course(assignment)``: the generated release and every submission's grades, computed once per assignment."""
-
-    @functools.cache
-    def grade(assignment: str):
-        scratch = tmp_path_factory.mktemp(assignment)
-        template = scratch / "course"
-        release = Path(pool.submit(harness.generate_release, str(template), assignment).result())
-        source = harness.read_notebooks(harness.SOLUTIONS / assignment)
-        submissions = {
-            "source": source,
-            "source_again": source,  # the same submission must get the same score
-            "release": harness.read_notebooks(harness.EXERCISES / assignment),
-            **{path.stem: harness.apply_variant(source, path) for path in harness.variant_paths(assignment)},
-        }
-        jobs = {
-            student: pool.submit(harness.autograde, str(template), str(scratch / student), assignment, student,
-                                 {name: nbformat.writes(nb) for name, nb in notebooks.items()})
-            for student, notebooks in submissions.items()
-        }
-        return release, {student: job.result() for student, job in jobs.items()}
-
-    return grade
+        yield results
 
 
 # -- the release --------------------------------------------------------------------------------------------------
@@ -85,7 +80,8 @@ def test_release_has_no_solution_and_no_hidden_test(assignment):
         for cell in filter(harness.is_solution, source[name].cells):
             stub = released[harness.nbgrader_meta(cell)["grade_id"]].source
             assert "raise NotImplementedError()" in stub
-            leaked = [line for line in harness.solution_lines(cell) if line in stub]
+            stub_lines = {line.strip() for line in stub.splitlines()}
+            leaked = [line for line in harness.solution_lines(cell) if line in stub_lines]
             assert not leaked, f"solution code in exercises/{assignment}/{name}.ipynb: {leaked}"
 
 
@@ -112,20 +108,20 @@ def test_first_test_cell_embeds_the_hidden_preamble(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_earns_full_marks_quickly_and_deterministically(course, assignment):
     _, graded = course(assignment)
-    source = graded["source"]
+    source = graded["source"].result()
     assert source.max_score > 0 and source.lost() == set(), {
         grade_id: source.cells[grade_id].failure for grade_id in source.lost()}
     # CPU time, not wall time: the grader and its kernel, unaffected by whatever else shares the machine
     assert source.cpu_seconds < MAX_SECONDS_PER_SUBMISSION, (
         f"autograding took {source.cpu_seconds:.1f} s of CPU ({source.seconds:.1f} s wall)")
-    again = graded["source_again"]
+    again = graded["source_again"].result()
     assert {k: c.score for k, c in again.cells.items()} == {k: c.score for k, c in source.cells.items()}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_submitted_unchanged_earns_only_free_points(course, assignment):
     _, graded = course(assignment)
-    release = graded["release"]
+    release = graded["release"].result()
     paid = {grade_id for grade_id in release.cells if not grade_id.startswith(harness.FREE_PREFIX)}
     assert release.lost() == paid, f"the unchanged release earns points in {sorted(paid - release.lost())}"
     assert all(release.cells[grade_id].score == 0 for grade_id in paid)
@@ -141,7 +137,7 @@ def test_enough_typical_wrong_implementations(assignment):
 def test_variant_loses_exactly_the_declared_points(course, assignment, path):
     variant = harness.read_variant(path)
     _, graded = course(assignment)
-    result = graded[variant.name]
+    result = graded[variant.name].result()  # re-raises here if the variant file could not be applied
     unknown = variant.loses - set(result.cells)
     assert not unknown, f"{path.name} declares unknown grade ids {sorted(unknown)}"
     failures = {grade_id: result.cells[grade_id].failure for grade_id in result.lost()}

@@ -244,11 +244,16 @@ def _course(root: Path):
 
 
 def _run(app_class, root: Path, assignment: str, student: str = ".") -> None:
+    from nbgrader.utils import capture_log
+
     config, coursedir = _course(root)
     coursedir.assignment_id, coursedir.student_id = assignment, student
     app = app_class(coursedir=coursedir, config=config)
     app.force = True
-    app.start()
+    result = capture_log(app)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader {app_class.__name__} failed for {student}/{assignment}:\n"
+                           f"{result.get('log', '')}\n{result['error']}")
 
 
 def generate_release(root: str, assignment: str) -> str:
@@ -263,8 +268,17 @@ def generate_release(root: str, assignment: str) -> str:
     return str(root / coursedir.release_directory / assignment)
 
 
-def autograde(template: str, root: str, assignment: str, student: str, notebooks: dict[str, str]) -> Graded:
-    """Autograde one submission (notebook name -> JSON) in a copy of the course at ``template``."""
+def submission(assignment: str, what: str) -> dict[str, nbformat.NotebookNode]:
+    """The notebooks a student hands in: ``"source"``, ``"release"`` (unchanged), or a variant file's path."""
+    if what == "source":
+        return read_notebooks(SOLUTIONS / assignment)
+    if what == "release":
+        return read_notebooks(EXERCISES / assignment)
+    return apply_variant(read_notebooks(SOLUTIONS / assignment), Path(what))
+
+
+def autograde(template: str, root: str, assignment: str, student: str, what: str) -> Graded:
+    """Autograde ``submission(assignment, what)`` as ``student`` in a copy, at ``root``, of the course ``template``."""
     from nbgrader.api import Gradebook
     from nbgrader.converters import Autograde
 
@@ -275,8 +289,8 @@ def autograde(template: str, root: str, assignment: str, student: str, notebooks
     shutil.copytree(template / coursedir.source_directory, root / coursedir.source_directory)
     submitted = root / coursedir.submitted_directory / student / assignment
     submitted.mkdir(parents=True)
-    for name, text in notebooks.items():
-        (submitted / f"{name}.ipynb").write_text(text)
+    for name, notebook in submission(assignment, what).items():
+        nbformat.write(notebook, submitted / f"{name}.ipynb")
     start, start_cpu = time.perf_counter(), _cpu_seconds()
     _run(Autograde, root, assignment, student)
     graded = Graded(student, time.perf_counter() - start, _cpu_seconds() - start_cpu)

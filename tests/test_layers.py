@@ -114,6 +114,16 @@ def test_containers():
     np.testing.assert_array_equal(model.params["2.W"], state["2.W"])
 
 
+def test_backward_all_matches_layer_by_layer_backward():
+    model = mlp([3, 5, 5, 2], activation="tanh", rng=0, dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    dout = np.ones_like(model.forward(x))
+    grads = model.backward_all(dout)
+    assert len(grads) == len(model.layers)
+    np.testing.assert_allclose(grads[0], model.backward(dout))
+    np.testing.assert_allclose(grads[-1], model.layers[-1].backward(dout))
+
+
 def test_mlp_structure_and_errors():
     model = mlp([64, 32, 32, 10], activation="sigmoid", init="xavier_uniform", dropout=0.5, batchnorm=True, rng=0)
     kinds = [type(layer).__name__ for layer in model.layers]

@@ -66,6 +66,9 @@ def test_probe_reports_vanishing_gradients_in_a_deep_sigmoid_net():
     assert sigmoid.grad_norms[0] < 1e-3 * sigmoid.grad_norms[-1]  # first layer's gradient has vanished
     assert relu.grad_norms[0] > 1e-2 * relu.grad_norms[-1]
     assert len(sigmoid.activations) == 11 and sigmoid.act_std.shape == (11,)
+    assert [g.shape for g in sigmoid.output_grads] == [a.shape for a in sigmoid.activations]
+    grad_at_output = [np.linalg.norm(g) for g in sigmoid.output_grads]
+    assert grad_at_output[0] < 1e-3 * grad_at_output[-2]  # dL/dh shrinks towards the input too
 
 
 def test_mse_regression_and_errors():

@@ -280,6 +280,13 @@ class Sequential(_Container):
             x = layer.forward(x, training)
         return x
 
+    def backward_all(self, dout: np.ndarray) -> list[np.ndarray]:
+        """The gradient with respect to every layer's input, in layer order (the first one is ``dx``)."""
+        grads = [dout]
+        for layer in reversed(self.layers):
+            grads.append(layer.backward(grads[-1]))
+        return grads[:0:-1]
+
     def backward(self, dout):
         for layer in reversed(self.layers):
             dout = layer.backward(dout)

@@ -75,6 +75,7 @@ class Probe:
     loss: float
     grad_norms: np.ndarray  # (n_linear,) ||dW|| of each Linear, input side first
     activations: list[np.ndarray]  # each top-level layer's output
+    output_grads: list[np.ndarray]  # dL/d(each top-level layer's output), same shapes as activations
     linear_names: list[str]
 
     @property
@@ -95,9 +96,13 @@ def probe(model: Layer, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy
     _check_data(X, y, loss)
     outputs = _outputs(model, X, training)
     value, dprediction = _loss_function(loss)(outputs[-1], y)
-    model.backward(dprediction)
+    if isinstance(model, Sequential):
+        output_grads = [*model.backward_all(dprediction)[1:], dprediction]  # input grad of layer i+1 = output grad of i
+    else:
+        model.backward(dprediction)
+        output_grads = [dprediction]
     linears = linear_layers(model)
-    return Probe(value, _weight_grad_norms(linears), outputs, [name for name, _ in linears])
+    return Probe(value, _weight_grad_norms(linears), outputs, output_grads, [name for name, _ in linears])
 
 
 @dataclass
@@ -138,6 +143,28 @@ class _EarlyStopping:
         return self.patience is not None and self.waited >= self.patience
 
 
+def _train_epoch(model, X, y, batch_size, rng, loss_function, optimizer, clip_norm, linears, history):
+    """One pass over shuffled mini-batches. Returns the epoch's mean (grad_norms, act_mean, act_std), or None as
+    soon as the network's output is no longer finite (diverged)."""
+    order = rng.permutation(len(X))
+    step_norms, step_means, step_stds = [], [], []
+    for start in range(0, len(X), batch_size):
+        batch = order[start:start + batch_size]
+        outputs = _outputs(model, X[batch], training=True)
+        if not np.isfinite(outputs[-1]).all():
+            return None
+        value, dprediction = loss_function(outputs[-1], y[batch])
+        history.step_loss.append(value)
+        model.backward(dprediction)
+        step_norms.append(_weight_grad_norms(linears))
+        step_means.append([h.mean() for h in outputs])
+        step_stds.append([h.std() for h in outputs])
+        if clip_norm is not None:
+            clip_grad_norm(model.grads, clip_norm)
+        optimizer.step()
+    return np.mean(step_norms, axis=0), np.mean(step_means, axis=0), np.mean(step_stds, axis=0)
+
+
 def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entropy",
         optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int = 64, val_data=None,
         patience: int | None = None, min_delta: float = 0.0, restore_best: bool = True,
@@ -171,33 +198,18 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     best_state = None
     grad_norms, act_mean, act_std = [], [], []
 
-    # a diverging run overflows on its way to inf/NaN; we detect that below instead of warning on every op
-    with np.errstate(over="ignore", invalid="ignore"):
-        # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
-        show_progress = sys.stderr.isatty() if progress is None else progress
-        for epoch in tqdm(range(epochs), disable=not show_progress, leave=False):
-            order = rng.permutation(len(X))
-            step_norms, step_means, step_stds = [], [], []
-            for start in range(0, len(X), batch_size):
-                batch = order[start:start + batch_size]
-                outputs = _outputs(model, X[batch], training=True)
-                if not np.isfinite(outputs[-1]).all():
-                    history.diverged = True
-                    break
-                value, dprediction = loss_function(outputs[-1], y[batch])
-                history.step_loss.append(value)
-                model.backward(dprediction)
-                step_norms.append(_weight_grad_norms(linears))
-                step_means.append([h.mean() for h in outputs])
-                step_stds.append([h.std() for h in outputs])
-                if clip_norm is not None:
-                    clip_grad_norm(model.grads, clip_norm)
-                optimizer.step()
-            if history.diverged:
+    # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    # a diverging run overflows on its way to inf/NaN; _train_epoch detects that instead of warning on every op
+    with np.errstate(over="ignore", invalid="ignore"), tqdm(total=epochs, disable=not show_progress,
+                                                            leave=False) as bar:
+        for epoch in range(epochs):
+            stats = _train_epoch(model, X, y, batch_size, rng, loss_function, optimizer, clip_norm, linears, history)
+            if stats is None:
+                history.diverged = True
                 break
-            grad_norms.append(np.mean(step_norms, axis=0))
-            act_mean.append(np.mean(step_means, axis=0))
-            act_std.append(np.mean(step_stds, axis=0))
+            for column, value in zip((grad_norms, act_mean, act_std), stats, strict=True):
+                column.append(value)
             history.stopped_epoch = epoch
             for (loss_list, acc_list), data in (((history.train_loss, history.train_acc), (X, y)),
                                                 ((history.val_loss, history.val_acc), val_data)):
@@ -205,6 +217,7 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
                     value, accuracy = evaluate(model, *data, loss=loss)
                     loss_list.append(value)
                     acc_list.append(accuracy)
+            bar.update()
             if val_data is not None:
                 if stopper.update(epoch, history.val_loss[-1]) and restore_best and patience is not None:
                     best_state = model.state_dict()

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-from threadpoolctl import ThreadpoolController
 
-from .. import functional as F
 from .. import init as initializers
 from .. import models, optim, train
 from . import PALETTE
@@ -68,16 +66,6 @@ HISTOGRAM_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 4.0
 """x-range of the activation histograms; values outside are piled into the edge bins."""
 
 
-_BLAS = ThreadpoolController()
-
-
-def _one_blas_thread():
-    """A context running BLAS on one thread: these networks are so small that several BLAS threads spend more time
-    waiting for each other than multiplying (measured: 3x more CPU time for this chapter on a busy 2-core machine).
-    It also makes the numbers independent of the machine's core count."""
-    return _BLAS.limit(limits=1, user_api="blas")
-
-
 def resolve_initializer(init: str | Callable) -> Callable:
     """The initializer function for a key of ``INITIALIZERS``, a ``dnnopt.init`` name, or a callable."""
     if isinstance(init, str) and init in INITIALIZERS:
@@ -111,15 +99,9 @@ def layer_statistics(depth: int, activation: str, init: str | Callable, width: i
                        rng=rng, dtype=np.float64)
     X = rng.standard_normal((n_samples, width))  # (N, width), unit variance
     y = rng.integers(0, 10, size=n_samples)  # (N,)
-    with _one_blas_thread():
-        outputs = model.forward_all(X)  # hidden blocks' outputs h_1 ... h_depth, then the logits
-        _, dout = F.softmax_cross_entropy(outputs[-1], y)
-        grad_std = []
-        for layer in reversed(model.layers):  # Sequential.backward, keeping each block's output gradient
-            grad_std.append(dout.std())
-            dout = layer.backward(dout)
-    hidden = outputs[:-1]
-    return LayerStats(hidden, np.array([h.std() for h in hidden]), np.array(grad_std[:0:-1]))
+    probe = train.probe(model, X, y)
+    hidden = probe.activations[:-1]  # the hidden blocks' outputs h_1 ... h_depth (the last output is the logits)
+    return LayerStats(hidden, np.array([h.std() for h in hidden]), np.array([g.std() for g in probe.output_grads[:-1]]))
 
 
 def _layers_to_show(depth: int, max_layers: int) -> np.ndarray:
@@ -201,10 +183,9 @@ def train_digits(split, activation: str, init: str | Callable, seed: int, depth:
     """
     model = models.mlp([split.X_train.shape[1]] + [width] * depth + [10], activation=activation,
                        init=resolve_initializer(init), rng=seed)
-    with _one_blas_thread():
-        return train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=lr, momentum=0.9),
-                         epochs=epochs, batch_size=batch_size, val_data=(split.X_val, split.y_val), rng=seed,
-                         restore_best=False, progress=False)
+    return train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=lr, momentum=0.9),
+                     epochs=epochs, batch_size=batch_size, val_data=(split.X_val, split.y_val), rng=seed,
+                     progress=False)
 
 
 def steps_to_target(step_loss: Sequence[float], target: float, window: int = 10) -> int | None:

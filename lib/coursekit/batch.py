@@ -1,33 +1,29 @@
-"""Grade every submission of an assignment in parallel worker processes, resumably.
+"""Grade every submission of an assignment on Dask workers, resumably.
 
-Workers run :func:`coursekit.grading.grade` (each sandboxed kernel has its own scratch space);
+Workers run :func:`coursekit.grading.grade` (each sandboxed kernel has its own scratch space),
+on a Dask cluster (``scheduler``) or on local worker processes (:mod:`coursekit.cluster`);
 this process alone writes results, as they arrive, through :class:`GradebookWriter`. A
 submission whose ledger entry matches its current inputs is skipped, so an interrupted batch
-resumes where it stopped. A worker process that dies takes no result with it: the pool is
-rebuilt and the unfinished submissions are sent again (a few times at most).
+resumes where it stopped. A worker process that dies takes no result with it: its submission
+is sent to another worker (a few times at most, then flagged for review).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-import warnings
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
+from . import cluster
 from .course import Course
 from .gradebook import GradebookWriter
-from .grading import GradingResult, GradingTask, NotebookResult, grade
-from .sandbox import SandboxLimits, SandboxUnavailableWarning
+from .grading import GradingResult
+from .sandbox import SandboxLimits
 
 __all__ = ["BatchSummary", "grade_assignment"]
-
-MAX_POOL_RESTARTS = 3
 
 
 @dataclass
@@ -40,9 +36,12 @@ class BatchSummary:
     flagged: list[GradingResult] = field(default_factory=list)
     not_graded: list[GradingResult] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # per submission, worker time
+    workers: Counter = field(default_factory=Counter)  # worker address -> submissions graded
 
-    def add(self, result: GradingResult) -> None:
+    def add(self, result: GradingResult, worker: str | None = None) -> None:
         self.counts[result.status] += 1
+        if worker is not None:
+            self.workers[worker] += 1
         self.seconds.append(sum(nb.seconds for nb in result.notebooks))
         if result.flags:
             self.flagged.append(result)
@@ -62,6 +61,8 @@ class BatchSummary:
         if self.seconds:
             lines.append(f"  {'mean time':<10} {sum(self.seconds) / len(self.seconds):>5.1f} s "
                          "per submission (in a worker)")
+        for worker, count in sorted(self.workers.items()):
+            lines.append(f"  worker {worker}: {count} graded")
         review = {r.student: r for r in self.not_graded + self.flagged}
         if review:
             lines.append("")
@@ -73,14 +74,10 @@ class BatchSummary:
         return "\n".join(lines)
 
 
-def _init_worker() -> None:
-    # the instructor's process already reported missing sandbox features, once
-    warnings.simplefilter("ignore", SandboxUnavailableWarning)
-
-
 def grade_assignment(course: Course, assignment: str, *, workers: int | None = None,
                      limits: SandboxLimits | None = None, force: bool = False,
-                     students: list[str] | None = None) -> BatchSummary:
+                     students: list[str] | None = None,
+                     scheduler: str | None = None) -> BatchSummary:
     """Autograde ``submitted/*/<assignment>/`` into the gradebook; see the module docstring.
 
     Parameters
@@ -90,13 +87,15 @@ def grade_assignment(course: Course, assignment: str, *, workers: int | None = N
     assignment : str
         Assignment name.
     workers : int, optional
-        Worker processes (default: the number of cores).
+        Local worker processes (default: the number of cores); not used with ``scheduler``.
     limits : SandboxLimits, optional
         Sandbox bounds; the course's private folders are added to ``protect``.
     force : bool
         Grade again even submissions whose ledger says they are done.
     students : list of str, optional
         Only these students.
+    scheduler : str, optional
+        Address of a Dask scheduler whose workers grade (default: a local cluster).
     """
     limits = limits or SandboxLimits()
     limits = SandboxLimits(**{**limits.__dict__,
@@ -112,46 +111,16 @@ def grade_assignment(course: Course, assignment: str, *, workers: int | None = N
             summary.skipped += 1
         else:
             tasks.append(task)
-    with tqdm(total=len(tasks), unit="submission", disable=not sys.stderr.isatty(),
-              desc=f"grading {assignment}") as progress:
-        for result in _run_pool(tasks, workers or os.cpu_count() or 1):
+    if not tasks:
+        return summary
+    local_workers = min(workers or os.cpu_count() or 1, len(tasks))
+    with (cluster.connect(scheduler, local_workers, require_sandbox=limits.require_sandbox)
+          as client,
+          tqdm(total=len(tasks), unit="submission", disable=not sys.stderr.isatty(),
+               desc=f"grading {assignment}") as progress):
+        for result, worker in cluster.grade_on_cluster(client, tasks):
             writer.record(result)
-            summary.add(result)
+            summary.add(result, worker)
             progress.update()
     return summary
 
-
-def _run_pool(tasks: list[GradingTask], workers: int):
-    """Yield one result per task, in completion order, surviving dead worker processes."""
-    pending = {task.student: task for task in tasks}
-    for _ in range(MAX_POOL_RESTARTS):
-        if not pending:
-            return
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["coursekit.grading"])  # imported once, then forked
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
-                                   initializer=_init_worker)
-        futures = {pool.submit(grade, task): student for student, task in pending.items()}
-        try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in done:
-                    student = futures.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        continue  # graded again by the next pool
-                    del pending[student]
-                    yield result
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-    for task in pending.values():
-        yield _crashed(task)
-
-
-def _crashed(task: GradingTask) -> GradingResult:
-    """A submission whose grading kept killing worker processes: zero, flagged for review."""
-    notebooks = [NotebookResult(name, "failed", None, {}, ["grading it repeatedly crashed the "
-                                                           "worker process"])
-                 for name in sorted(task.sources)]
-    return GradingResult(task.assignment, task.student, task.key(), task.timestamp, notebooks)

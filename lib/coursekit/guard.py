@@ -37,8 +37,11 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
     import threading
 
     # the checks below must not call builtins a submission may have replaced
-    len_, type_, vars_, zip_, all_, tuple_ = len, type, vars, zip, all, tuple
+    len_, type_, vars_, zip_, all_, any_, tuple_ = len, type, vars, zip, all, any, tuple
     getattr_ = getattr
+    allowed_callbacks = [("matplotlib.pyplot", "_draw_all_if_interactive"),
+                         ("matplotlib_inline.backend_inline", "flush_figures"),
+                         ("matplotlib_inline.backend_inline", "configure_once")]
     missing = object()
 
     def code_of(function):
@@ -118,7 +121,7 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
         return a is b or (type_(a) is bool and a == b)
 
     baseline = hooks()
-    recorded = {}
+    recorded = {}  # names locked cells defined -> the objects they defined
 
     class Guard:
         def record(self, names):
@@ -136,6 +139,12 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
                 problems += [f"{name}.{key} was replaced" for key, value in members.items()
                              if not same(now.get(key, missing), value)]
             now = hooks()
+            # matplotlib registers its own callbacks when the first figure appears
+            allowed = [getattr_(sys.modules.get(module), name, missing)
+                       for module, name in allowed_callbacks]
+            for key in now:
+                if key.endswith(" callbacks"):
+                    now[key] = tuple_(c for c in now[key] if not any_(c is a for a in allowed))
             problems += [f"{key} was changed" for key, value in baseline.items()
                          if not same(now.get(key), value)]
             problems += [f"{name!r} (defined by a locked cell) was rebound"

@@ -21,6 +21,7 @@ the grader sends one cell at a time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -114,6 +115,8 @@ def capabilities() -> Capabilities:
         notes.append("student code will run WITHOUT a sandbox: it can read the course folder, "
                      "the gradebook and other students' work, and use the network")
     pids = _pids_strategy()
+    if pids.startswith("cgroup"):
+        _remove_stale_cgroups(_cgroup_parent(pids))
     if pids == "none":
         notes.append("no limit on the number of processes: no writable pids cgroup, and "
                      "RLIMIT_NPROC does not bind root; a fork bomb is bounded only by the "
@@ -155,6 +158,17 @@ def _cgroup_parent(kind: str) -> Path | None:
     except OSError:
         return None
     return parent
+
+
+def _remove_stale_cgroups(parent: Path) -> None:
+    """Remove the cgroups of sandboxes whose grader was killed before it could clean up."""
+    for group in parent.glob("sandbox-*-*"):
+        owner = int(group.name.split("-")[1])
+        if not Path(f"/proc/{owner}").exists():
+            for pid in _read(group / "cgroup.procs").split():
+                _kill(int(pid))
+            with contextlib.suppress(OSError):
+                group.rmdir()
 
 
 def _read(path: Path) -> str:

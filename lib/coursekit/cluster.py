@@ -1,0 +1,249 @@
+"""Grade submissions on a Dask cluster: a remote one (``--scheduler``) or local worker processes.
+
+Each submission is one Dask task, :func:`grade_on_worker` applied to a
+:class:`~coursekit.grading.GradingTask`: the task carries everything grading needs (the
+student's notebooks, the assignment's source with its hidden tests, the sandbox limits) and
+returns the :class:`~coursekit.grading.GradingResult` with the graded notebooks. Results come
+back to the instructor's process, where one writer records them; the gradebook never leaves it.
+
+Without a scheduler address the same code runs on a :class:`distributed.LocalCluster` of worker
+processes (one thread each). Only a few tasks per worker thread are in flight at a time, so a
+batch of thousands never sits in the scheduler's memory at once.
+
+A worker that dies mid-task (killed, out of memory, its machine lost) takes no result with it:
+the scheduler runs the task again on another worker, and after ``allowed-failures`` deaths
+(the scheduler's ``distributed.scheduler.allowed-failures`` setting; :data:`ALLOWED_FAILURES`
+for the local cluster) gives up with ``KilledWorker``; that submission then ends "failed",
+flagged for review. Any other error raised on a worker (a worker without coursekit, say) is
+retried once, then recorded as a grader error, which the next run grades again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import dask
+from distributed import Client, LocalCluster, as_completed, get_worker
+from distributed.scheduler import KilledWorker
+
+from .grading import GradingResult, GradingTask, NotebookResult, grade
+from .sandbox import Capabilities, SandboxError, SandboxUnavailableWarning, capabilities
+
+__all__ = ["ClusterError", "Loopback", "connect", "grade_on_cluster", "grade_on_worker",
+           "loopback_cluster"]
+
+ALLOWED_FAILURES = 2  # local cluster: a submission may see 3 workers die before it is flagged
+TASK_RETRIES = 1  # an error raised on a worker (not a death) is tried once more
+IN_FLIGHT_PER_THREAD = 2  # tasks handed to the scheduler per worker thread
+WORKER_WAIT = 60.0  # seconds to wait for a first worker to join the scheduler
+CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot be reached, has no usable workers, or was lost mid-batch."""
+
+
+# -- on a worker ----------------------------------------------------------------------------
+@functools.cache
+def _sandbox() -> Capabilities:
+    # the instructor is told about a worker's missing sandbox (connect), so the worker's own
+    # warning, printed once per process, would only repeat it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SandboxUnavailableWarning)
+        return capabilities()
+
+
+def grade_on_worker(task: GradingTask) -> tuple[GradingResult, str]:
+    """What one Dask task runs: grade the submission and name the worker that did it."""
+    _sandbox()
+    return grade(task), get_worker().address
+
+
+# -- in the instructor's process ------------------------------------------------------------
+@contextlib.contextmanager
+def connect(scheduler: str | None, workers: int, *,
+            require_sandbox: bool = False) -> Iterator[Client]:
+    """A client of the cluster at ``scheduler``, or of ``workers`` local worker processes.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        A Dask scheduler address (``tcp://host:8786``, ``tls://...``), or None for a local
+        cluster on this machine.
+    workers : int
+        Worker processes of the local cluster (ignored with a scheduler).
+    require_sandbox : bool
+        Refuse a cluster with a worker that cannot run bubblewrap.
+    """
+    if scheduler is None:
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+        with cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError) as error:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client:
+        _check_workers(client, scheduler, require_sandbox)
+        yield client
+
+
+def _check_workers(client: Client, scheduler: str, require_sandbox: bool) -> None:
+    """Wait for a worker; fail early on workers that cannot grade, warn about unsandboxed ones."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise ClusterError(f"no worker joined the scheduler at {scheduler} within "
+                           f"{WORKER_WAIT:g} s: start some with `dask worker {scheduler}`") from None
+    reports = client.run(_sandbox, on_error="return")
+    broken = {worker: report for worker, report in reports.items()
+              if not isinstance(report, Capabilities)}
+    if broken:
+        lines = [f"  {worker}: {type(error).__name__}: {error}" for worker, error in broken.items()]
+        raise ClusterError("these workers cannot run coursekit (install this project, with the "
+                           "same version, on every worker):\n" + "\n".join(lines))
+    unsandboxed = sorted(worker for worker, caps in reports.items() if caps.bwrap is None)
+    if unsandboxed and require_sandbox:
+        raise SandboxError(f"workers without bubblewrap and --require-sandbox was given: "
+                           f"{', '.join(unsandboxed)}")
+    for worker in unsandboxed:
+        warnings.warn(f"worker {worker} runs student code WITHOUT a sandbox: "
+                      f"{'; '.join(reports[worker].warnings)}", SandboxUnavailableWarning,
+                      stacklevel=3)
+
+
+def grade_on_cluster(client: Client,
+                     tasks: Iterable[GradingTask]) -> Iterator[tuple[GradingResult, str | None]]:
+    """Yield ``(result, worker address)`` for every task, in the order they finish.
+
+    The worker is None for a submission no worker finished: it kept killing workers
+    (flagged for review), or raised an error on every try (a grader error, graded again by
+    the next run). Raises :class:`ClusterError` if the scheduler is lost.
+    """
+    waiting = iter(tasks)
+    running: dict[str, GradingTask] = {}  # Dask key -> task
+    finished = as_completed(loop=client.loop)
+
+    def hand_out() -> None:
+        threads = sum(client.nthreads().values())
+        while len(running) < IN_FLIGHT_PER_THREAD * max(threads, 1):
+            task = next(waiting, None)
+            if task is None:
+                return
+            key = f"coursekit-grade-{task.assignment}-{task.student}-{task.key()[:12]}"
+            running[key] = task
+            finished.add(client.submit(grade_on_worker, task, key=key, retries=TASK_RETRIES))
+
+    hand_out()
+    for future in finished:
+        task = running.pop(future.key)
+        outcome = _outcome(future, task)
+        future.release()  # the worker may forget the result now
+        hand_out()
+        yield outcome
+
+
+def _outcome(future, task: GradingTask) -> tuple[GradingResult, str | None]:
+    if future.status == "finished":
+        return future.result()
+    if future.cancelled():
+        raise ClusterError(f"the Dask cluster lost {task.student}'s submission (scheduler gone?): "
+                           "finished submissions are saved; run the same command again to "
+                           "grade the rest")
+    error = future.exception()
+    if isinstance(error, KilledWorker):
+        return not_graded(task, "grading it repeatedly crashed the worker process"), None
+    reason = f"grader error on the cluster: {type(error).__name__}: {error}"
+    return not_graded(task, reason, grade_again=True), None
+
+
+def not_graded(task: GradingTask, reason: str, *, grade_again: bool = False) -> GradingResult:
+    """A submission no worker could grade: zero, flagged for review with ``reason``.
+
+    With ``grade_again`` the ledger marks it incomplete, so the next run grades it again (the
+    grader failed, not the submission).
+    """
+    notebooks = [NotebookResult(name, "failed", None, {}, [reason],
+                                error=reason if grade_again else None)
+                 for name in sorted(task.sources)]
+    return GradingResult(task.assignment, task.student, task.key(), task.timestamp, notebooks)
+
+
+# -- a cluster on this machine's loopback (benchmark, tests, trying it out) ------------------
+@dataclass
+class Loopback:
+    """A ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1."""
+
+    address: str
+    scheduler: subprocess.Popen
+    workers: list[subprocess.Popen]
+
+
+@contextlib.contextmanager
+def loopback_cluster(workers: int, folder: Path, *, env: dict[str, str] | None = None,
+                     worker_args: Sequence[str] = (),
+                     timeout: float = 60.0) -> Iterator[Loopback]:
+    """Start a scheduler and ``workers`` single-threaded workers with the ``dask`` command.
+
+    Each process leads its own process group, killed on exit (also on errors), with
+    everything it started. Logs go to ``folder``. ``env`` is added to the processes'
+    environment (``DASK_...`` settings); ``worker_args`` to each ``dask worker`` command.
+    """
+    dask_cli = str(Path(sys.executable).with_name("dask"))
+    scheduler_file = folder / "scheduler.json"
+    environment = {**os.environ, **(env or {})}
+    processes: list[subprocess.Popen] = []
+
+    def start(name: str, *args: str) -> subprocess.Popen:
+        with (folder / f"{name}.log").open("wb") as log:
+            process = subprocess.Popen([dask_cli, *args], stdout=log, stderr=subprocess.STDOUT,
+                                       env=environment, cwd=folder, start_new_session=True)
+        processes.append(process)
+        return process
+
+    try:
+        scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                          "--no-dashboard", "--scheduler-file", str(scheduler_file))
+        deadline = time.monotonic() + timeout
+        while not scheduler_file.is_file():
+            if scheduler.poll() is not None or time.monotonic() > deadline:
+                raise ClusterError(f"dask scheduler did not start; see {folder}/scheduler.log")
+            time.sleep(0.05)
+        address = json.loads(scheduler_file.read_text())["address"]
+        started = [start(f"worker-{index}", "worker", address, "--host", "127.0.0.1",
+                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                         "--local-directory", str(folder), *worker_args)
+                   for index in range(workers)]
+        with Client(address, timeout=timeout) as client:
+            client.wait_for_workers(workers, timeout=max(deadline - time.monotonic(), 1.0))
+        yield Loopback(address, scheduler, started)
+    finally:
+        for process in reversed(processes):  # workers first, the scheduler last
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM the process group, SIGKILL what is left after ``grace`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -1,0 +1,161 @@
+"""Fast checks of coursekit's pieces that need no kernel: scanning, redaction, the guard's
+report parsing, task keys, limits and mounts, and the command's error messages."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from coursekit import cli, demo
+from coursekit.course import Course, CourseError
+from coursekit.grading import GradingTask
+from coursekit.guard import REPORT_PREFIX, Guard
+from coursekit.redact import HIDDEN_MARKER, hidden_lines, redact_notebook
+from coursekit.sandbox import SandboxError, SandboxLimits, _check_mounts
+from coursekit.scan import defined_names, imported_modules, suspicious_code
+
+
+# -- static scan ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("code", "reason"), [
+    ("np.allclose = lambda *a, **k: True", "assigns to np.allclose"),
+    ("np.testing.assert_allclose = print", "assigns to np.testing.assert_allclose"),
+    ("setattr(np, 'isclose', None)", "uses setattr"),
+    ("__import__('numpy').isclose = None", "uses __import__"),
+    ("get_ipython().events.register('pre_run_cell', print)", "uses get_ipython"),
+    ("print(In[3])", "uses In"),
+    ("print(_i2)", "uses _i2"),
+    ("import linecache", "imports linecache"),
+    ("from inspect import stack", "imports inspect"),
+    ("import sys\nsys.exit(0)", "uses sys.exit"),
+    ("import os\nos._exit(1)", "uses os._exit"),
+    ("%time x = 1\nimport socket", "imports socket"),  # magics are parsed as IPython runs them
+])
+def test_scan_flags_tampering(code, reason):
+    assert reason in suspicious_code(code, aliases={"np"})
+
+
+def test_scan_leaves_ordinary_solutions_alone():
+    code = """
+import numpy as np
+
+def relu(x):
+    out = np.maximum(x, 0.0)
+    out.shape = x.shape
+    rng = np.random.default_rng(0)
+    return out * (rng.random(x.shape) >= 0)
+"""
+    assert suspicious_code(code, protected={"np", "check"}, aliases={"np"}) == []
+
+
+def test_scan_flags_rebinding_what_locked_cells_define():
+    assert suspicious_code("np = object()", protected={"np"}) == [
+        "redefines 'np', which a read-only cell defines"]
+    assert suspicious_code("import numpy as np", protected={"np"}) == []  # the same module
+
+
+def test_defined_and_imported_names():
+    cell = "import numpy as np\nfrom dnnopt import functional as F\nx = 1\ndef _check():\n    pass"
+    assert defined_names(cell) == {"np", "F", "_check"}
+    assert imported_modules(cell) == ["numpy", "dnnopt"]
+    assert defined_names("def broken(:") == set()
+
+
+# -- redaction --------------------------------------------------------------------------------
+SOURCE = """assert f(1) == 1, "f(1) is 1"
+### BEGIN HIDDEN TESTS
+expected_grid = reference(grid)
+assert close(f(grid), expected_grid), "f must be exact"
+)
+### END HIDDEN TESTS"""
+
+
+def test_hidden_lines_skip_what_is_public_or_empty():
+    lines = hidden_lines([SOURCE, "assert close(f(grid), expected_grid), 'also visible'"])
+    assert lines == ['assert close(f(grid), expected_grid), "f must be exact"',
+                     "expected_grid = reference(grid)"]
+
+
+def _graded_notebook():
+    before = nbformat.v4.new_code_cell("plot()", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"})])
+    test = nbformat.v4.new_code_cell(SOURCE, metadata={"nbgrader": {
+        "grade": True, "solution": False, "grade_id": "t", "points": 1, "locked": True}}, outputs=[
+        nbformat.v4.new_output("error", ename="AssertionError", evalue="f must be exact",
+                               traceback=["----> 3 assert close(f(grid), expected_grid)",
+                                          "AssertionError: f must be exact"])])
+    after = nbformat.v4.new_code_cell("leak()", outputs=[
+        nbformat.v4.new_output("stream", name="stdout",
+                               text="ok\n  expected_grid = reference(grid)  \nbye\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "<b>x</b>"})])
+    return nbformat.v4.new_notebook(cells=[before, test, after])
+
+
+def test_redaction_removes_hidden_tests_and_what_quotes_them():
+    nb = redact_notebook(_graded_notebook(), hidden_lines([SOURCE]))
+    before, test, after = nb.cells
+    assert "BEGIN HIDDEN" not in test.source and "reference" not in test.source
+    assert 'assert f(1) == 1, "f(1) is 1"' in test.source
+    assert test.outputs[0].traceback == ["AssertionError: f must be exact"]  # no test source
+    assert after.outputs[0].text == f"ok\n{HIDDEN_MARKER}\nbye\n"
+    # once the kernel has seen hidden tests, only text is shown: a picture cannot be checked
+    assert [o.data for o in after.outputs[1:]] == [{"text/plain": "<Fig>"}]
+    assert "image/png" in before.outputs[0].data  # before any hidden test, nothing to hide
+
+
+# -- guard reports ----------------------------------------------------------------------------
+def test_guard_report_must_be_single_and_carry_the_token():
+    code, token = Guard(["numpy"]).check_code({"np"})
+    assert token in code and "record(['np'])" in code
+    report = f"{REPORT_PREFIX}\t{token}\tnumpy.isclose was replaced\n"
+    assert Guard.problems("noise\n" + report, token) == ["numpy.isclose was replaced"]
+    assert Guard.problems(f"{REPORT_PREFIX}\t{token}\n", token) == []
+    forged = f"{REPORT_PREFIX}\t{token}\n" + report
+    for stdout in ("", forged, report.replace(token, "0" * 32)):
+        assert Guard.problems(stdout, token) == ["the integrity check's report was missing or forged"]
+
+
+# -- tasks, limits, mounts --------------------------------------------------------------------
+def test_task_key_follows_every_input():
+    source = {"nb": b"source"}
+    task = GradingTask("a", "s", {"nb": b"answer"}, source)
+    assert task.key() == GradingTask("a", "s", {"nb": b"answer"}, source).key()
+    for other in (GradingTask("a", "s", {"nb": b"other"}, source),
+                  GradingTask("a", "s", {"nb": None}, source),
+                  GradingTask("a", "s", {"nb": b"answer"}, {"nb": b"fixed test"}),
+                  GradingTask("a", "s", {"nb": b"answer"}, source, SandboxLimits(cell_timeout=5))):
+        assert other.key() != task.key()
+
+
+def test_limits_reject_nonsense_by_name():
+    with pytest.raises(ValueError, match="cell_timeout must be positive"):
+        SandboxLimits(cell_timeout=0)
+    with pytest.raises(ValueError, match="memory_mb must be positive"):
+        SandboxLimits(memory_mb=-1)
+
+
+def test_no_mount_may_expose_the_course(tmp_path):
+    solutions = tmp_path / "course" / "solutions"
+    with pytest.raises(SandboxError, match=r"refusing to mount .* contains .*solutions"):
+        _check_mounts([str(tmp_path)], [str(solutions)])
+    _check_mounts([str(tmp_path / "venv")], [str(solutions)])  # a sibling is fine
+
+
+# -- the command ------------------------------------------------------------------------------
+def test_command_explains_a_missing_course(tmp_path, capsys):
+    assert cli.main(["--course", str(tmp_path), "export"]) == 2
+    assert "no nbgrader_config.py in" in capsys.readouterr().err
+    with pytest.raises(CourseError, match=r"no nbgrader_config\.py"):
+        Course.load(tmp_path)
+
+
+def test_command_rejects_bad_worker_counts(tmp_path, capsys):
+    demo.create_course(tmp_path)
+    assert cli.main(["--course", str(tmp_path), "grade", "demo", "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+
+
+def test_grading_an_unreleased_assignment_says_what_to_do(tmp_path, capsys):
+    demo.create_course(tmp_path)
+    assert cli.main(["--course", str(tmp_path), "grade", "demo", "--workers", "1"]) == 2
+    assert "run `coursekit release demo` first" in capsys.readouterr().err

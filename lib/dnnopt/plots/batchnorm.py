@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from .. import data, init, models, optim, train
 from .._checks import as_rng
@@ -309,13 +309,11 @@ def _line_style(label: str, index: int, styles: Mapping[str, tuple[str, str]] | 
 
 
 def _plain_log_labels(ax: Axes) -> None:
-    """Tick labels such as 0.2 and 3 on a log y-axis, instead of 2 x 10^-1; minor ticks labelled at 2 and 5 only."""
-    def minor(value, _position):
-        leading_digit = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
-        return f"{value:g}" if leading_digit in (2, 5) else ""
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+    """Ticks at 1, 2 and 5 times powers of 10 on a log y-axis, labelled 0.2, 1, 5 instead of 2 x 10^-1."""
+    plain = FuncFormatter(lambda value, _position: f"{value:g}")
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
 
 
 def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> None:

@@ -35,8 +35,12 @@ def draw_dropout_curves(fig, p: float, labels: str, setup: DropoutSetup = SETUP)
 def dropout_curves(setup: DropoutSetup = SETUP) -> Explorable:
     """Loss curves of the chapter's over-parameterized MLP for each p, with noisy or clean labels.
 
-    8 frames (4 drop probabilities x 2 label settings), each one cached training run (``dropout_run``).
+    8 frames (4 drop probabilities x 2 label settings). The 8 training runs (``dropout_run``, cached and shared with
+    the chapter) are done here, a few seconds the first time, so that moving a control only redraws.
     """
+    for p in P_VALUES:
+        for label_noise in LABELS.values():
+            dropout_run(p, label_noise, setup)
     return Explorable(
         lambda fig, p, labels: draw_dropout_curves(fig, p, labels, setup),
         controls={"p": list(P_VALUES), "labels": list(LABELS)},

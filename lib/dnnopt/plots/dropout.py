@@ -51,7 +51,7 @@ P_VALUES = (0.0, 0.2, 0.5, 0.8)
 class DropoutSetup:
     """The experiment: an MLP with far more weights than training images."""
 
-    n_train: int = 300  # training images: few enough for 85k weights to memorize them, wrong labels included
+    n_train: int = 300  # training images: few enough for 84k weights to memorize them, wrong labels included
     width: int = 256  # two hidden layers: 64*256 + 256*256 + 256*10 = 84k weights
     epochs: int = 40
     batch_size: int = 50  # 300 / 50: six full mini-batches per epoch

@@ -123,4 +123,3 @@ def grade_assignment(course: Course, assignment: str, *, workers: int | None = N
             summary.add(result, worker)
             progress.update()
     return summary
-

@@ -29,8 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="autograde submitted/*/ASSIGNMENT/")
     grade.add_argument("assignment")
     defaults = SandboxLimits()
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="parallel worker processes (default: number of cores)")
+    grade.add_argument("--workers", type=int,
+                       help=f"local worker processes (default: number of cores, {os.cpu_count()})")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                       "tcp://10.0.0.5:8786) instead of local worker processes")
     grade.add_argument("--timeout", type=float, default=defaults.cell_timeout,
                        help="seconds per cell (default: %(default)s)")
     grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_timeout,
@@ -72,19 +75,28 @@ def _release(course: Course, args) -> int:
 
 def _grade(course: Course, args) -> int:
     from .batch import grade_assignment
+    from .cluster import ClusterError
 
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    if args.workers is not None and args.scheduler is not None:
+        raise ValueError("--workers sets the size of the local cluster; with --scheduler the "
+                         "cluster's own workers grade")
     limits = SandboxLimits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                            memory_mb=args.memory_mb, output_kb=args.output_kb,
                            max_procs=args.max_procs, require_sandbox=args.require_sandbox)
-    caps = capabilities()
-    print(caps.describe(), file=sys.stderr)
-    if caps.bwrap is None and args.require_sandbox:
-        raise SandboxError("bubblewrap is unavailable and --require-sandbox was given")
+    if args.scheduler is None:  # student code runs on this machine (a cluster checks its own)
+        caps = capabilities()
+        print(caps.describe(), file=sys.stderr)
+        if caps.bwrap is None and args.require_sandbox:
+            raise SandboxError("bubblewrap is unavailable and --require-sandbox was given")
     try:
         summary = grade_assignment(course, args.assignment, workers=args.workers,
-                                   limits=limits, force=args.force, students=args.student)
+                                   limits=limits, force=args.force, students=args.student,
+                                   scheduler=args.scheduler)
+    except ClusterError as error:
+        print(f"coursekit: error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: finished submissions are saved; run the same command again to "
               "grade the rest", file=sys.stderr)
@@ -118,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``coursekit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    logging.getLogger("traitlets").setLevel(logging.WARNING)
+    for noisy in ("traitlets", "distributed"):  # distributed logs every worker at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     command = {"release": _release, "grade": _grade, "feedback": _feedback,
                "export": _export}[args.command]
     try:

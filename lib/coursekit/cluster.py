@@ -36,6 +36,7 @@ from pathlib import Path
 import dask
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.scheduler import KilledWorker
+from distributed.utils import get_mp_context
 
 from .grading import GradingResult, GradingTask, NotebookResult, grade
 from .sandbox import Capabilities, SandboxError, SandboxUnavailableWarning, capabilities
@@ -87,7 +88,9 @@ def connect(scheduler: str | None, workers: int, *,
         Refuse a cluster with a worker that cannot run bubblewrap.
     """
     if scheduler is None:
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                              "distributed.worker.multiprocessing-method": "forkserver"}):
+            _preload_grading()
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None)
         with cluster, Client(cluster) as client:
@@ -100,6 +103,12 @@ def connect(scheduler: str | None, workers: int, *,
     with client:
         _check_workers(client, scheduler, require_sandbox)
         yield client
+
+
+def _preload_grading() -> None:
+    """Local workers fork from a server that imported the grader once (nbgrader takes seconds)."""
+    context = get_mp_context()  # distributed sets its own preload list on the first call only
+    context.set_forkserver_preload(["distributed", "coursekit.grading"])
 
 
 def _check_workers(client: Client, scheduler: str, require_sandbox: bool) -> None:

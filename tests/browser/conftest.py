@@ -10,6 +10,7 @@ per-check tests only read it. Screenshots go to ``test-artifacts/screenshots/``:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import threading
@@ -87,9 +88,12 @@ SNAPSHOT_JS = """() => {
 # none so far (our fixes: book/_ext/accessibility.py, book/_static/dnnopt.css). `preload: false`
 # stops axe from re-fetching every stylesheet itself (for its css-orientation-lock rule): it
 # resolves the theme's `@import "../basic.css"` against the page instead of the stylesheet and
-# would log a 404 that no reader ever gets.
+# would log a 404 that no reader ever gets. MathJax's rendered equations (mjx-container: thousands
+# of nodes, a third of axe's time) are left out: MathJax makes them accessible itself (speech
+# text and MathML for screen readers), and nothing we write goes inside them.
 AXE_JS = """() => {
-  window.dnnoptAxeViolations = axe.run(document, { resultTypes: ["violations"], preload: false })
+  const context = { exclude: [["mjx-container"]] };
+  window.dnnoptAxeViolations = axe.run(context, { resultTypes: ["violations"], preload: false })
     .then((result) => result.violations
       .filter((violation) => ["serious", "critical"].includes(violation.impact))
       .map((violation) => ({
@@ -123,8 +127,9 @@ OVERFLOW_JS = """() => {
   if (root.scrollWidth > width) {
     for (const element of document.querySelectorAll("body *")) {
       if (!sticksOut(element) || contained(element)) continue;
-      if (Array.from(element.children).some(sticksOut)) continue;  // report the innermost
       const box = element.getBoundingClientRect();
+      if (box.left <= 0 && box.right >= root.scrollWidth - 1) continue;  // stretched by the overflow
+      if (Array.from(element.children).some(sticksOut)) continue;  // report the innermost
       offenders.push(`${describe(element)} (${Math.round(box.left + Math.max(box.width, element.scrollWidth))}px)`);
       if (offenders.length >= 8) break;
     }
@@ -280,6 +285,16 @@ class Visitor:
         record = self.visits[page_name] = PageVisit(page_name)
         desktop = self.open(self.desktop, self.site + page_name, record)
         record.url = desktop.url
+        if record.url != self.site + page_name:  # a redirect (index.html): check where it lands
+            desktop.close()
+            landed = self.visit(record.url.removeprefix(self.site))
+            record = self.visits[page_name] = dataclasses.replace(
+                landed,
+                page=page_name,
+                console_errors=record.console_errors + landed.console_errors,
+                failed_requests=record.failed_requests + landed.failed_requests,
+            )
+            return record
         record.snapshot = desktop.evaluate(SNAPSHOT_JS)
         self.screenshot(desktop, record, "desktop")
         desktop.add_script_tag(path=AXE)

@@ -148,7 +148,7 @@ def test_next_button_walks_the_whole_book(visitor):
     visited = [documents[0]]
     with visitor.tab(documents[0] + ".html") as page:
         while page.locator(".prev-next-area a.right-next").count() and len(visited) <= len(documents):
-            with page.expect_navigation():
+            with page.expect_navigation(wait_until="domcontentloaded"):
                 page.locator(".prev-next-area a.right-next").click()
             visited.append(urlsplit(page.url).path.removeprefix(urlsplit(visitor.site).path).removesuffix(".html"))
     assert visited == documents, f"clicking 'next' visits {visited}, expected {documents}"

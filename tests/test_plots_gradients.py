@@ -17,6 +17,7 @@ from dnnopt.plots.gradients import (
     plot_loss_curves,
 )
 from dnnopt.train import History
+from dnnopt.widgets import gradients as explorables
 from dnnopt.widgets.gradients import gradient_flow, training_curves
 
 
@@ -84,7 +85,7 @@ def test_activation_derivatives_peak_at_one_quarter_and_one():
 
 def test_layer_gradient_norms_figure_has_a_log_panel_per_entry_and_skips_zeros():
     panels = {"a": {"one": np.array([1e-3, 1e-2, 1.0]), "two": np.array([0.0, 1.0, 2.0])},
-              "b": {"three": np.array([1.0, 1.0])}}
+              "b": {"one": np.array([1.0, 1.0]), "two": np.array([1e-40, 1e-20])}}
     fig = plot_layer_gradient_norms(panels, title="t")
     assert len(fig.axes) == 2
     first, second = fig.axes
@@ -93,9 +94,23 @@ def test_layer_gradient_norms_figure_has_a_log_panel_per_entry_and_skips_zeros()
     assert list(lines) == ["one", "two"]
     assert list(lines["two"].get_xdata()) == [2, 3], "the zero norm (layer 1) cannot be drawn on a log scale"
     assert lines["one"].get_color() == PALETTE[0]
-    assert first.get_legend() is not None and "||dW||" in first.get_ylabel()
-    assert len(lines_by_label(second)) == 1
+    assert "||dW||" in first.get_ylabel()
     assert first.get_xlabel() == "" and "layer" in second.get_xlabel(), "stacked panels: x label at the bottom"
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["one", "two"], "one legend for all panels"
+    with pytest.raises(ValueError, match="same line labels"):
+        plot_layer_gradient_norms({"a": {"one": np.ones(2)}, "b": {"three": np.ones(2)}})
+
+
+def test_log_axes_span_the_data_with_plain_text_powers_of_ten():
+    fig = plot_layer_gradient_norms({"a": {"one": np.array([2.7e-46, 3e-3, 2.6])}})
+    (ax,) = fig.axes
+    low, high = ax.get_ylim()
+    assert low <= 2.7e-46 and high >= 2.6, "every point is inside the axes"
+    assert low >= 1e-48 and high <= 100, "no empty decades beyond one on either side"
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert labels[-1] == "10⁰" and labels[0] == "10⁻⁴⁰", labels
+    assert not any("$" in label for label in labels), "plain text, no mathtext to parse"
 
 
 def test_depth_sweep_plots_one_line_per_activation_and_checks_lengths():
@@ -109,13 +124,14 @@ def test_depth_sweep_plots_one_line_per_activation_and_checks_lengths():
 
 def test_loss_curves_per_step_and_per_epoch():
     history = small_history()
-    by_step = plot_loss_curves({"p": {"run": history}}, per="step")
-    by_epoch = plot_loss_curves({"p": {"run": history}}, per="epoch")
+    by_step = plot_loss_curves({"run": history}, title="t", per="step")
+    by_epoch = plot_loss_curves({"run": history}, per="epoch")
     assert len(lines_by_label(by_step.axes[0])["run"].get_xdata()) == len(history.step_loss)
     assert len(lines_by_label(by_epoch.axes[0])["run"].get_xdata()) == len(history.train_loss)
     assert by_step.axes[0].get_xlabel() == "mini-batch step" and by_epoch.axes[0].get_xlabel() == "epoch"
+    assert by_step.axes[0].get_title() == "t" and len(by_step.legends) == 1
     with pytest.raises(ValueError, match="per must be"):
-        plot_loss_curves({"p": {"run": history}}, per="batch")
+        plot_loss_curves({"run": history}, per="batch")
     with pytest.raises(ValueError, match="empty"):
         plot_loss_curves({})
 
@@ -142,16 +158,19 @@ def test_history_figure_has_loss_and_accuracy_for_both_sets():
     assert loss_ax.get_yscale() == "log"
     for ax in (loss_ax, acc_ax):
         assert set(lines_by_label(ax)) == {"training set", "validation set"}
+    (legend,) = fig.legends
+    assert len(legend.get_texts()) == 2, "one legend for both panels, outside the data"
     with pytest.raises(ValueError, match="no epochs"):
         plot_history(History())
 
 
-def test_digits_figure_shows_n_labelled_images():
-    X = np.zeros((5, 64), dtype=np.float32)
-    fig = plot_digits(X, np.arange(5), n=3)
-    assert len(fig.axes) == 3
-    assert [ax.get_title() for ax in fig.axes] == ["label 0", "label 1", "label 2"]
-    assert all(len(ax.images) == 1 for ax in fig.axes)
+def test_digits_figure_shows_n_labelled_images_in_rows():
+    X = np.zeros((9, 64), dtype=np.float32)
+    fig = plot_digits(X, np.arange(9), n=8, per_row=6)
+    assert len(fig.axes) == 12, "two rows of six"
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == [f"label {i}" for i in range(8)]
+    assert fig.get_figwidth() <= 7.0, "narrow enough to stay readable on a phone"
     with pytest.raises(ValueError, match="shape"):
         plot_digits(np.zeros((5, 10)), np.arange(5))
 
@@ -172,3 +191,36 @@ def test_training_curves_changes_with_the_learning_rate_and_batch_size():
     default = explorer.update()
     assert explorer.update(lr=3.0) != default
     assert explorer.update(batch_size=128) != explorer.update(batch_size=32)
+
+
+@pytest.mark.parametrize(("factory", "frames"), [
+    (gradient_flow, [{"activation": "sigmoid", "depth": 50, "weight_scale": 0.5},
+                     {"activation": "relu", "depth": 50, "weight_scale": 2.0},
+                     {"activation": "tanh", "depth": 10, "weight_scale": 1.0}]),
+    (training_curves, [{"lr": 0.01, "batch_size": 128}, {"lr": 1.0, "batch_size": 32},
+                       {"lr": 3.0, "batch_size": 128}]),
+])
+def test_explorable_frames_share_their_axes_and_show_all_the_data(factory, frames):
+    """Fixed limits and margins: moving a control changes the data, never the axes."""
+    explorer = factory()
+    layouts = []
+    for values in frames:
+        fig = Figure(figsize=explorer.figsize)
+        explorer.draw(fig, **values)
+        layouts.append([(tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim()) for ax in fig.axes])
+        for ax in fig.axes:
+            (xlow, xhigh), (ylow, yhigh) = ax.get_xlim(), ax.get_ylim()
+            for line in ax.get_lines():
+                x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+                assert np.all((xlow <= x) & (x <= xhigh)) and np.all((ylow <= y) & (y <= yhigh)), (values, line)
+    assert layouts[1:] == layouts[:-1]
+
+
+def test_gradient_flow_range_holds_every_frame():
+    low, high = (10.0**e for e in explorables.DECADES)
+    for activation in explorables.ACTIVATIONS:
+        for depth in explorables.DEPTHS:
+            for scale in explorables.WEIGHT_SCALES:
+                for residual in (False, True):
+                    norms = layer_gradient_norms(activation, depth, gain=scale, residual=residual)
+                    assert low < norms.min() and norms.max() < high, (activation, depth, scale, residual)

@@ -77,6 +77,8 @@ def _grade(course: Course, args) -> int:
     from .batch import grade_assignment
     from .cluster import ClusterError
 
+    # importing distributed set its loggers to INFO, a line per worker joining and leaving
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler is not None:
@@ -130,8 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``coursekit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    for noisy in ("traitlets", "distributed"):  # distributed logs every worker at INFO
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("traitlets").setLevel(logging.WARNING)
     command = {"release": _release, "grade": _grade, "feedback": _feedback,
                "export": _export}[args.command]
     try:

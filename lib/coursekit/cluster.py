@@ -91,8 +91,10 @@ def connect(scheduler: str | None, workers: int, *,
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                               "distributed.worker.multiprocessing-method": "forkserver"}):
             _preload_grading()
+            # no dashboard; the scheduler's HTTP endpoint on any free port (not 8787)
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                   scheduler_kwargs={"dashboard": False})
         with cluster, Client(cluster) as client:
             yield client
         return

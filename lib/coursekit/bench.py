@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
 
 from . import demo
 from .course import Course
@@ -62,7 +61,7 @@ def _timed(command: list[str], cwd: Path) -> float:
 
 
 def _totals(root: Path, assignment: str) -> dict[str, float]:
-    with Gradebook(Course.load(root).db_url) as gb:
+    with Course.load(root).gradebook() as gb:
         return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
 
 

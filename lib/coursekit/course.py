@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
 
@@ -60,6 +61,17 @@ class Course:
     @property
     def db_url(self) -> str:
         return self.coursedir.db_url
+
+    def gradebook(self) -> Gradebook:
+        """nbgrader's gradebook of this course (use as a context manager).
+
+        Raises CourseError when the SQLite file does not exist yet, instead of letting nbgrader
+        create an empty one.
+        """
+        path = self.db_url.removeprefix("sqlite:///")
+        if self.db_url.startswith("sqlite:///") and not Path(path).is_file():
+            raise CourseError(f"no gradebook at {path}: run `coursekit release ASSIGNMENT` first")
+        return Gradebook(self.db_url, self.coursedir.course_id or "default_course")
 
     @property
     def state_dir(self) -> Path:

@@ -90,6 +90,10 @@ class _Session:
         for socket in (client.iopub_channel.socket, client.shell_channel.socket, self.monitor):
             self.poller.register(socket, zmq.POLLIN)
 
+    def close(self) -> None:
+        self.kernel.client.iopub_channel.socket.disable_monitor()
+        self.monitor.close(linger=0)
+
     def run(self, code: str, *, timeout: float, store_history: bool = True,
             budgeted: bool = True) -> _Run:
         """Execute ``code``; ``budgeted=False`` (the guard's runs) spares the notebook budget."""
@@ -201,11 +205,14 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     try:
         with SandboxedKernel(limits, files) as kernel:
             session = _Session(kernel, limits, deadline=start + limits.notebook_timeout)
-            stop_reason = _install_guard(session, guard, execution)
-            for cell in cells:
-                if stop_reason is not None:
-                    break
-                stop_reason = _run_cell(session, guard, cell, execution)
+            try:
+                stop_reason = _install_guard(session, guard, execution)
+                for cell in cells:
+                    if stop_reason is not None:
+                        break
+                    stop_reason = _run_cell(session, guard, cell, execution)
+            finally:
+                session.close()
     except (SandboxError, RuntimeError, OSError) as error:  # the sandbox, not the student
         execution.status, execution.error = "failed", f"the sandbox failed: {error}"
         execution.flags.append(execution.error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 
 from .course import Course
@@ -16,14 +16,14 @@ def export_grades(course: Course, csv_path: str | Path) -> Path:
     """Write nbgrader's grades CSV (one row per student and assignment) to ``csv_path``."""
     plugin = CsvExportPlugin(config=course.config)
     plugin.to = str(csv_path)
-    with Gradebook(course.db_url) as gb:
+    with course.gradebook() as gb:
         plugin.export(gb)
     return Path(csv_path)
 
 
 def grades_table(course: Course) -> str:
     """Scores per student and assignment, ``*`` marking submissions flagged for review."""
-    with Gradebook(course.db_url) as gb:
+    with course.gradebook() as gb:
         assignments = [a.name for a in gb.assignments]
         rows = []
         for student in gb.students:

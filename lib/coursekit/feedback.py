@@ -16,10 +16,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.api import Gradebook
 from nbgrader.converters import GenerateFeedback
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import Dict
 from traitlets.config import Config
 
 from .course import Course
@@ -33,12 +34,10 @@ TAG = re.compile(r"<[^>]*>")
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests, their tracebacks and any output line quoting them."""
 
+    secrets = Dict(help="notebook name -> its hidden lines (coursekit.redact.hidden_lines)")
+
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            secrets = hidden_lines(cell.source for cell in notebook.source_cells)
-        return redact_notebook(nb, secrets), resources
+        return redact_notebook(nb, self.secrets[resources["nbgrader"]["notebook"]]), resources
 
 
 @dataclass
@@ -48,6 +47,13 @@ class FeedbackReport:
     written: list[Path] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+
+
+def _file_sources(course: Course, assignment: str, name: str) -> list[str]:
+    path = course.source_dir(assignment) / f"{name}.ipynb"
+    if not path.is_file():
+        return []
+    return [cell.source for cell in nbformat.read(path, as_version=4).cells]
 
 
 def page_text(path: Path) -> str:
@@ -60,18 +66,22 @@ def generate_feedback(course: Course, assignment: str, *,
                       include_flagged: bool = False) -> FeedbackReport:
     """Write ``feedback/<student>/<assignment>/*.html`` for every autograded submission."""
     report = FeedbackReport()
-    with Gradebook(course.db_url) as gb:
+    with course.gradebook() as gb:
         flagged = sorted({s.student.id for s in gb.find_assignment(assignment).submissions
                           if any(nb.flagged for nb in s.notebooks)})
-        sources = {nb.name: hidden_lines(c.source for c in nb.source_cells)
-                   for nb in gb.find_assignment(assignment).notebooks}
+        # the source as graded (the gradebook's copy) and as it is now (the file, which also
+        # has the cells without nbgrader metadata, part of what students already see)
+        recorded = {nb.name: [c.source for c in nb.source_cells]
+                    for nb in gb.find_assignment(assignment).notebooks}
+    sources = {name: hidden_lines([*cells, *_file_sources(course, assignment, name)])
+               for name, cells in recorded.items()}
     feedback_root = course.root / course.coursedir.feedback_directory
     if not include_flagged:
         report.withheld = flagged
         for student in flagged:  # stale pages from before the flag must go too
             shutil.rmtree(feedback_root / student / assignment, ignore_errors=True)
     config = Config(course.config)
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests,
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests(secrets=sources),
                                              CSSHTMLHeaderPreprocessor]
     coursedir = course.coursedir
     coursedir.assignment_id, coursedir.student_id = assignment, "*"

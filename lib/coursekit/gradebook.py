@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
@@ -43,7 +43,7 @@ class GradebookWriter:
         self.course = course
         self.assignment = assignment
         self.ledger_dir = course.state_dir / assignment
-        with Gradebook(course.db_url) as gb:
+        with course.gradebook() as gb:
             try:
                 known = {nb.name for nb in gb.find_assignment(assignment).notebooks}
             except MissingEntry:
@@ -75,7 +75,7 @@ class GradebookWriter:
         folder = course.autograded_dir(self.assignment, student)
         folder.mkdir(parents=True, exist_ok=True)
         timestamp = parse_utc(result.timestamp) if result.timestamp else None
-        with Gradebook(course.db_url) as gb:
+        with course.gradebook() as gb:
             gb.update_or_create_student(student)
             options = {"timestamp": timestamp} if timestamp else {}
             gb.update_or_create_submission(self.assignment, student, **options)
@@ -92,7 +92,7 @@ class GradebookWriter:
                     graded, resources = step(config=course.config)(graded, resources)
             else:
                 path.unlink(missing_ok=True)
-            with Gradebook(course.db_url) as gb:
+            with course.gradebook() as gb:
                 submitted = gb.find_submission_notebook(notebook.name, self.assignment, student)
                 if notebook.notebook is None:
                     for grade in submitted.grades:

@@ -1,9 +1,9 @@
 """Keep hidden tests out of what students see: the lines to hide, and a notebook filter.
 
-A *hidden line* is a line inside a ``### BEGIN HIDDEN TESTS`` region of the source that does
-not also appear in the released notebook and carries some content (at least four letters or
-digits: a lone ``)`` or ``else:`` reveals nothing). :func:`redact_notebook` turns an autograded
-notebook into what feedback may show:
+A *hidden line* is a line inside a ``### BEGIN HIDDEN TESTS`` region of the source that carries
+some content (at least four letters or digits: a lone ``)`` reveals nothing) and that no line
+outside the hidden regions contains (``return`` in a solution gives nothing away).
+:func:`redact_notebook` turns an autograded notebook into what feedback may show:
 
 * test cells lose their hidden regions (nbgrader's ``ClearHiddenTests``), and their errors
   shrink to ``ename: evalue`` (a traceback quotes the test's source);
@@ -32,17 +32,17 @@ def _normal(line: str) -> str:
     return " ".join(ANSI.sub("", line).split())
 
 
-def hidden_regions(source: str) -> list[str]:
-    """The lines between hidden-test markers in one cell's source."""
-    lines, inside = [], False
+def split_hidden(source: str) -> tuple[list[str], list[str]]:
+    """One cell's source as (lines outside hidden-test regions, lines inside them)."""
+    public, hidden, inside = [], [], False
     for line in source.splitlines():
         if BEGIN in line:
             inside = True
         elif END in line:
             inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+        else:
+            (hidden if inside else public).append(line)
+    return public, hidden
 
 
 def notebook_text(nb) -> str:
@@ -64,22 +64,22 @@ def _output_text(output) -> str:
 
 
 def hidden_lines(sources) -> list[str]:
-    """Normalized hidden-test lines of the given cell sources that nothing public shows.
+    """Normalized lines of hidden-test regions that nothing else in the notebook shows.
 
     Parameters
     ----------
     sources : iterable of str
-        Every cell source of a source notebook; the lines outside hidden regions are what the
-        release shows, and a hidden line repeated there gives nothing away.
+        Every cell source of a source notebook. A hidden line that also occurs within a line
+        outside the hidden regions (a visible test, a solution, the text) gives nothing away.
     """
-    sources = list(sources)
-    public, hidden = set(), set()
+    public, hidden = [], set()
     for source in sources:
-        inside = set(hidden_regions(source))
+        shown, inside = split_hidden(source)
+        public += [_normal(line) for line in shown]
         hidden |= {_normal(line) for line in inside}
-        public |= {_normal(line) for line in source.splitlines() if line not in inside}
-    return sorted(line for line in hidden - public
-                  if sum(ch.isalnum() for ch in line) >= MIN_CONTENT)
+    public_text = "\n".join(public)
+    return sorted(line for line in hidden if line not in public_text
+                  and sum(ch.isalnum() for ch in line) >= MIN_CONTENT)
 
 
 def _redact(text: str, secrets: list[str]) -> str:

@@ -328,29 +328,33 @@ class SandboxedKernel:
         self._wait_for_ready(timeout)
 
     def _wait_for_ready(self, timeout: float) -> None:
-        """Ask for kernel_info until the kernel answers (its sockets appear when it is up)."""
+        """Ask for kernel_info until both the reply and its status message on iopub arrive.
+
+        The sockets appear when the kernel is up, and a status message only reaches us once
+        our subscription is through, so keep asking until one request has come back on both.
+        """
         deadline = time.monotonic() + timeout
         while True:
             msg_id = self.client.kernel_info()
+            if self._answered(self.client.get_shell_msg, msg_id, 1.0) and self._answered(
+                    self.client.get_iopub_msg, msg_id, 0.5):
+                return
+            if not self.alive():
+                raise SandboxError("the kernel exited before it was ready")
+            if time.monotonic() > deadline:
+                raise SandboxError(f"the kernel was not ready after {timeout:g} s")
+
+    @staticmethod
+    def _answered(receive, msg_id: str, patience: float) -> bool:
+        """True when a message answering ``msg_id`` arrives within ``patience`` seconds."""
+        end = time.monotonic() + patience
+        while (left := end - time.monotonic()) > 0:
             try:
-                while True:
-                    reply = self.client.get_shell_msg(timeout=0.5)
-                    if reply["parent_header"].get("msg_id") == msg_id:
-                        break
+                if receive(timeout=left)["parent_header"].get("msg_id") == msg_id:
+                    return True
             except queue.Empty:
-                if not self.alive():
-                    raise SandboxError("the kernel exited before it was ready") from None
-                if time.monotonic() > deadline:
-                    raise SandboxError(f"the kernel was not ready after {timeout:g} s") from None
-                continue
-            # iopub is connected once a status message for our request has arrived
-            while True:
-                try:
-                    message = self.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-                except queue.Empty:
-                    raise SandboxError("the kernel's output channel never connected") from None
-                if message["parent_header"].get("msg_id") == msg_id:
-                    return
+                return False
+        return False
 
     def _start_bwrap(self, connection: dict) -> None:
         mounts = _python_paths()

@@ -45,24 +45,26 @@ def demo_template(tmp_path_factory) -> Path:
     return make_demo_course(tmp_path_factory.mktemp("demo-template"))
 
 
-def hidden_test_lines(source: Path, released: Path) -> set[str]:
-    """Lines inside hidden-test regions of ``source`` that the release does not show.
+def hidden_test_lines(source: Path) -> set[str]:
+    """Lines inside hidden-test regions of ``source`` that nothing outside them shows.
 
     Computed here independently of coursekit: stripped lines between the markers, with at
-    least four letters or digits (a lone ``)`` reveals nothing).
+    least four letters or digits (a lone ``)`` reveals nothing), that are not part of a line
+    outside the hidden regions (``return`` in a solution reveals nothing either).
     """
-    release_lines = {line.strip() for cell in nbformat.read(released, as_version=4).cells
-                     for line in cell.source.splitlines()}
-    lines, inside = set(), False
+    public, hidden, inside = [], set(), False
     for cell in nbformat.read(source, as_version=4).cells:
         for line in cell.source.splitlines():
             if "BEGIN HIDDEN TESTS" in line:
                 inside = True
             elif "END HIDDEN TESTS" in line:
                 inside = False
-            elif inside and sum(c.isalnum() for c in line) >= 4:
-                lines.add(line.strip())
-    return lines - release_lines
+            elif inside:
+                hidden.add(line.strip())
+            else:
+                public.append(line.strip())
+    shown = "\n".join(public)
+    return {line for line in hidden if line not in shown and sum(c.isalnum() for c in line) >= 4}
 
 
 def html_text(path: Path) -> str:

@@ -155,8 +155,7 @@ def test_grading_again_gives_the_same_gradebook(batch):
 
 def test_feedback_never_shows_a_hidden_test(batch):
     course = Course.load(batch.root)
-    secrets = hidden_test_lines(batch.root / "solutions" / "demo" / "demo.ipynb",
-                                batch.root / "exercises" / "demo" / "demo.ipynb")
+    secrets = hidden_test_lines(batch.root / "solutions" / "demo" / "demo.ipynb")
     assert len(secrets) >= 8
     # the leak is real: the kernel printed hidden tests into the graded notebook...
     graded = (batch.root / "autograded" / "linecache_leak" / "demo" / "demo.ipynb").read_text()

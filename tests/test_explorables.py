@@ -1,8 +1,11 @@
 """Every chapter's explorable, driven through its live widget: each control changes the figure.
 
 Latencies are recorded (``python -m dnnopt.widgets.bench`` prints p50/p95); the budget is 150 ms per update at the
-defaults on 2 cores, asserted here with slack for a shared, busy CI machine.
+defaults on a quiet 2-core machine. Here the CPU time of each update is asserted, with slack: wall time on a shared,
+busy CI machine says more about the neighbours than about us.
 """
+
+import time
 
 import pytest
 
@@ -23,10 +26,14 @@ def test_each_control_changes_the_live_figure(name):
     explorer = FACTORIES[name]()
     assert isinstance(explorer, Explorable), f"{name} must return an Explorable"
     box = explorer.widget()
+    cpu_seconds = []
     for control, knob in box.knobs.items():
         other = next(v for v in explorer.controls[control] if v != knob.value)
         before = box.image.value
+        start = time.process_time()
         knob.value = other
+        cpu_seconds.append(time.process_time() - start)
         assert box.image.value != before, f"{name}: moving {control!r} to {other!r} did not change the figure"
-    p50 = sorted(explorer.latencies)[len(explorer.latencies) // 2]
-    assert p50 < 1.0, f"{name}: median live update took {p50 * 1e3:.0f} ms (budget 150 ms on a quiet machine)"
+    assert len(explorer.latencies) == len(box.knobs)  # the widget timed every update
+    worst = max(cpu_seconds)
+    assert worst < 0.6, f"{name}: a live update took {worst * 1e3:.0f} ms of CPU (budget 150 ms)"

@@ -113,6 +113,14 @@ def test_sigmoid_and_softmax_are_stable_for_huge_inputs():
     assert loss == pytest.approx(2e4, rel=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_relative_accuracy_in_the_far_tail(dtype):
+    x = np.array([-80.0, -20.0, -15.0, 0.0, 15.0], dtype=dtype)
+    out = F.sigmoid_forward(x)[0]
+    exact = 1 / (1 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(out, exact, rtol=1e-6)
+
+
 def test_cross_entropy_matches_an_independent_computation():
     rng = np.random.default_rng(7)
     logits, y = rng.standard_normal((10, 4)), rng.integers(0, 4, 10)

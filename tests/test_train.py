@@ -34,6 +34,14 @@ def test_without_patience_the_last_weights_are_kept(moons):
     assert train.evaluate(model, moons.X_val, moons.y_val)[0] == pytest.approx(history.val_loss[-1])
 
 
+def test_drop_last_skips_the_short_batch(moons):
+    model = mlp([2, 8, 2], batchnorm=True, rng=0)
+    history = train.fit(model, moons.X_train, moons.y_train, epochs=2, batch_size=32, drop_last=True, rng=0)
+    assert len(history.step_loss) == 2 * (300 // 32)
+    with pytest.raises(ValueError, match="would train on nothing"):
+        train.fit(model, moons.X_train, moons.y_train, batch_size=301, drop_last=True)
+
+
 def test_same_seed_same_history(moons):
     runs = [train.fit(mlp([2, 16, 2], rng=1), moons.X_train, moons.y_train, epochs=3, rng=2) for _ in range(2)]
     assert runs[0].step_loss == runs[1].step_loss

@@ -143,12 +143,13 @@ class _EarlyStopping:
         return self.patience is not None and self.waited >= self.patience
 
 
-def _train_epoch(model, X, y, batch_size, rng, loss_function, optimizer, clip_norm, linears, history):
+def _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears, history):
     """One pass over shuffled mini-batches. Returns the epoch's mean (grad_norms, act_mean, act_std), or None as
     soon as the network's output is no longer finite (diverged)."""
     order = rng.permutation(len(X))
     step_norms, step_means, step_stds = [], [], []
-    for start in range(0, len(X), batch_size):
+    last_start = len(X) - batch_size if drop_last else len(X) - 1
+    for start in range(0, last_start + 1, batch_size):
         batch = order[start:start + batch_size]
         outputs = _outputs(model, X[batch], training=True)
         if not np.isfinite(outputs[-1]).all():
@@ -168,7 +169,8 @@ def _train_epoch(model, X, y, batch_size, rng, loss_function, optimizer, clip_no
 def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entropy",
         optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int = 64, val_data=None,
         patience: int | None = None, min_delta: float = 0.0, restore_best: bool = True,
-        clip_norm: float | None = None, rng=None, progress: bool | None = None) -> History:
+        clip_norm: float | None = None, drop_last: bool = False, rng=None,
+        progress: bool | None = None) -> History:
     """Train ``model`` on (X, y) with mini-batches and return its ``History``.
 
     Parameters
@@ -179,6 +181,8 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     patience : stop after this many epochs in a row without a validation improvement larger than ``min_delta``
     restore_best : with early stopping (``patience``), load the weights of the best epoch when training ends
     clip_norm : clip the global gradient norm to this value before every step
+    drop_last : skip each epoch's last mini-batch when it is smaller than ``batch_size`` (with batch norm a tiny
+        last batch gives noisy statistics that also pollute the running averages)
     rng : shuffles the training set each epoch
     progress : show a progress bar; None shows one only on a terminal (quiet in tests and book builds)
     """
@@ -189,6 +193,8 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
         raise ValueError("early stopping (patience) needs val_data to watch")
     if not (isinstance(epochs, int) and epochs >= 1 and isinstance(batch_size, int) and batch_size >= 1):
         raise ValueError(f"epochs and batch_size must be positive ints, got {epochs!r} and {batch_size!r}")
+    if drop_last and batch_size > len(X):
+        raise ValueError(f"drop_last with batch_size {batch_size} > {len(X)} samples would train on nothing")
     loss_function = _loss_function(loss)
     optimizer = optimizer or SGD(model, lr=0.1)
     rng = as_rng(rng)
@@ -204,7 +210,8 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     with np.errstate(over="ignore", invalid="ignore"), tqdm(total=epochs, disable=not show_progress,
                                                             leave=False) as bar:
         for epoch in range(epochs):
-            stats = _train_epoch(model, X, y, batch_size, rng, loss_function, optimizer, clip_norm, linears, history)
+            stats = _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears,
+                                 history)
             if stats is None:
                 history.diverged = True
                 break

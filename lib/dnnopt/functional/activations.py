@@ -85,9 +85,14 @@ def prelu_backward(dout: np.ndarray, cache):
 
 
 def sigmoid_forward(x: np.ndarray):
-    """1 / (1 + exp(-x)), computed as 0.5 * (1 + tanh(x / 2)): the same function, with no overflow for |x| ~ 1e4."""
+    """1 / (1 + exp(-x)), computed from z = exp(-|x|) <= 1 so nothing overflows and tiny outputs keep their digits.
+
+    For x >= 0 it is 1 / (1 + z); for x < 0 it is z / (1 + z) (the same function, written without exp(+|x|)).
+    """
     check_float_array(x, "x")
-    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    z = np.exp(-np.abs(x))
+    out = 1.0 / (1.0 + z)
+    np.multiply(out, z, out=out, where=x < 0)
     return out, out
 
 

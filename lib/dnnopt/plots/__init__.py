@@ -29,7 +29,6 @@ STYLE = {
     "figure.figsize": (7.0, 3.5),
     "figure.constrained_layout.use": True,
     "image.cmap": "viridis",
-    "savefig.bbox": "tight",
 }
 
 

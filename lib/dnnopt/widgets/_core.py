@@ -89,17 +89,14 @@ class Explorable:
             if value not in self.controls[name]:
                 raise ValueError(f"{name}={value!r} is not one of {self.controls[name]}")
         self.values.update(values)
-        key = tuple(self.values[name] for name in self.controls)
-        if key not in self._frames:
-            self._frames[key] = self._render(dict(self.values))
-        return self._frames[key]
+        return self._frame(self.values)
 
     def _render(self, values: dict) -> bytes:
         with style():  # "tight" layout and no bbox="tight" re-draw: about 30% faster than constrained layout
             fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="tight")
             self.draw(fig, **values)
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", bbox_inches=None)
+            fig.savefig(buffer, format="png")  # the style sets no savefig.bbox: every frame keeps the same size
         return buffer.getvalue()
 
     # --- live front end -------------------------------------------------------------------------------------------
@@ -158,7 +155,7 @@ class Explorable:
     def _frame(self, values: dict) -> bytes:
         key = tuple(values[name] for name in self.controls)
         if key not in self._frames:
-            self._frames[key] = self._render(values)
+            self._frames[key] = self._render(dict(values))
         return self._frames[key]
 
     def _control_html(self, uid: str, name: str, index: int) -> str:

@@ -23,6 +23,7 @@ BUILD_COMMAND = ("build", ".", "-W", "-n", "--keep-going", "--all")
 BUILD_TIMEOUT_S = 900
 # Sphinx reports problems as "<location>: WARNING: <message>" (or ERROR/CRITICAL); the kernel's
 # own "[IPKernelApp] WARNING | ..." start-up notice is not a build warning.
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 SPHINX_PROBLEM = re.compile(r"\b(?:WARNING|ERROR|CRITICAL|SEVERE): ")
 
 # The teaching chapters: each has figures, an explorable and a key term the search must find.
@@ -69,4 +70,5 @@ def build_book(*command: str) -> tuple[int, str, float]:
         timeout=BUILD_TIMEOUT_S,
         check=False,
     )
-    return result.returncode, result.stdout + result.stderr, time.perf_counter() - start
+    log = ANSI_COLOUR.sub("", result.stdout + result.stderr)
+    return result.returncode, log, time.perf_counter() - start

@@ -216,6 +216,7 @@ class SweepCell:
 
     @property
     def mean_acc(self) -> float:
+        """Mean final validation accuracy over the seeds (NaN if any seed diverged)."""
         return float(np.mean(self.val_acc))
 
     @property
@@ -246,6 +247,7 @@ def init_sweep(split, inits: dict[str, str | Callable], activations: Sequence[st
 
 
 def _format_cell(cell: SweepCell) -> tuple[str, str]:
+    """The accuracy and steps-to-target texts of one table cell, saying how many seeds diverged or never arrived."""
     n = len(cell.val_acc)
     if cell.diverged == n:
         return "diverged", "never"

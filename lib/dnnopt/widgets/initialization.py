@@ -17,11 +17,12 @@ def draw_activation_histograms(fig, activation: str, init: str, depth: int = DEP
     # fixed margins instead of the figure's automatic layout: a third less work per live update
     fig.set_layout_engine("none")
     hist_ax, scale_ax = fig.subplots(1, 2, width_ratios=[1.25, 1],
-                                     gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13, top=0.9, wspace=0.5))
+                                     gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13, top=0.8, wspace=0.5))
     plot_activation_histograms(hist_ax, stats, activation)
-    plot_layer_scales(scale_ax, {"forward: std of h_l": stats.act_std,
-                                 "backward: std of dL/dh_l": stats.grad_std}, "std (log scale)")
-    scale_ax.legend(loc="best")
+    plot_layer_scales(scale_ax, {"forward: h_l": stats.act_std,
+                                 "backward: dL/dh_l": stats.grad_std}, "std (log scale)")
+    scale_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
+                    fontsize="small")  # above the axes: never on the lines
     # one title for both panels: each axes title costs a layout pass per frame
     fig.suptitle(f"{activation}, {init}: activations of ten layers (left), "
                  f"signal scale through {depth} layers (right)", fontsize="medium")

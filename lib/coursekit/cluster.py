@@ -30,6 +30,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,9 @@ __all__ = ["ClusterError", "Loopback", "connect", "grade_on_cluster", "grade_on_
 ALLOWED_FAILURES = 2  # local cluster: a submission may see 3 workers die before it is flagged
 TASK_RETRIES = 1  # an error raised on a worker (not a death) is tried once more
 IN_FLIGHT_PER_THREAD = 2  # tasks handed to the scheduler per worker thread
-WORKER_WAIT = 60.0  # seconds to wait for a first worker to join the scheduler
+WORKER_WAIT = 60.0  # seconds to wait for a worker to join, at the start or mid-batch
+POLL_SECONDS = 0.1  # while waiting for a result
+RESUME = "finished submissions are saved: run the same command again to grade the rest"
 CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
 
 
@@ -143,7 +146,8 @@ def grade_on_cluster(client: Client,
 
     The worker is None for a submission no worker finished: it kept killing workers
     (flagged for review), or raised an error on every try (a grader error, graded again by
-    the next run). Raises :class:`ClusterError` if the scheduler is lost.
+    the next run). Raises :class:`ClusterError` if the scheduler is lost or the cluster has
+    had no worker for :data:`WORKER_WAIT` seconds.
     """
     waiting = iter(tasks)
     running: dict[str, GradingTask] = {}  # Dask key -> task
@@ -160,7 +164,8 @@ def grade_on_cluster(client: Client,
             finished.add(client.submit(grade_on_worker, task, key=key, retries=TASK_RETRIES))
 
     hand_out()
-    for future in finished:
+    while running:
+        future = _next_finished(client, finished)
         task = running.pop(future.key)
         outcome = _outcome(future, task)
         future.release()  # the worker may forget the result now
@@ -168,18 +173,35 @@ def grade_on_cluster(client: Client,
         yield outcome
 
 
+def _next_finished(client: Client, finished: as_completed):
+    """The next finished future; ClusterError once no worker was there for WORKER_WAIT s."""
+    seen_a_worker = time.monotonic()
+    while not finished.has_ready():
+        time.sleep(POLL_SECONDS)
+        try:
+            workers = client.nthreads()
+        except OSError as error:
+            raise ClusterError(f"lost the Dask scheduler ({error}); {RESUME}") from None
+        if workers:
+            seen_a_worker = time.monotonic()
+        elif time.monotonic() - seen_a_worker > WORKER_WAIT:
+            raise ClusterError(f"no worker left on the cluster for {WORKER_WAIT:g} s; {RESUME}")
+    return next(finished)
+
+
 def _outcome(future, task: GradingTask) -> tuple[GradingResult, str | None]:
-    if future.status == "finished":
+    # a finished result can still be lost (its worker dies before we fetch it): result()
+    # then waits while the scheduler grades the submission again
+    try:
         return future.result()
-    if future.cancelled():
-        raise ClusterError(f"the Dask cluster lost {task.student}'s submission (scheduler gone?): "
-                           "finished submissions are saved; run the same command again to "
-                           "grade the rest")
-    error = future.exception()
-    if isinstance(error, KilledWorker):
+    except KilledWorker:
         return not_graded(task, "grading it repeatedly crashed the worker process"), None
-    reason = f"grader error on the cluster: {type(error).__name__}: {error}"
-    return not_graded(task, reason, grade_again=True), None
+    except CancelledError:
+        raise ClusterError(f"the Dask cluster dropped {task.student}'s submission (scheduler "
+                           f"gone?); {RESUME}") from None
+    except Exception as error:  # raised on the worker, on every try
+        reason = f"grader error on the cluster: {type(error).__name__}: {error}"
+        return not_graded(task, reason, grade_again=True), None
 
 
 def not_graded(task: GradingTask, reason: str, *, grade_again: bool = False) -> GradingResult:

@@ -80,6 +80,7 @@ class BNSetup:
     epochs: int = 6
     batch_size: int = 64
     n_train: int = 1280  # 20 full mini-batches of 64 (a last, smaller batch would upset batch norm: see the chapter)
+    drop_last: bool = False  # skip each epoch's incomplete last mini-batch (``fit(drop_last=True)``)
     seed: int = 0  # split, initial weights and shuffling
 
 
@@ -134,8 +135,8 @@ def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup
     optimizer, rng = optim.SGD(model, lr=lr), np.random.default_rng(setup.seed)
     for _ in range(setup.epochs):
         history = train.fit(model, split.X_train, split.y_train, optimizer=optimizer, epochs=1,
-                            batch_size=setup.batch_size, val_data=(split.X_val, split.y_val), restore_best=False,
-                            rng=rng)
+                            batch_size=setup.batch_size, drop_last=setup.drop_last, val_data=(split.X_val, split.y_val),
+                            restore_best=False, rng=rng)
         run.step_loss += history.step_loss
         if history.diverged:
             run.diverged = True

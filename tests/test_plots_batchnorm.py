@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -48,6 +49,15 @@ def test_training_epoch_by_epoch_is_one_fit_call():
     np.testing.assert_allclose(by_epoch.step_loss, history.step_loss, rtol=1e-6)
     for key, value in model.state_dict().items():
         np.testing.assert_allclose(by_epoch.snapshots[-1].state_dict()[key], value, rtol=1e-6)
+
+
+def test_drop_last_skips_the_incomplete_batch_of_every_epoch():
+    ragged = B.BNSetup(depth=2, width=8, epochs=2, batch_size=16, n_train=72)  # 4 full batches and one of 8
+    kept = B.train_epochs(B.build_model("ReLU, He init", True, ragged), B.experiment_split(ragged), 0.1, ragged)
+    skipped_setup = replace(ragged, drop_last=True)
+    skipped = B.train_epochs(B.build_model("ReLU, He init", True, skipped_setup), B.experiment_split(skipped_setup),
+                             0.1, skipped_setup)
+    assert len(kept.step_loss) == 2 * 5 and len(skipped.step_loss) == 2 * 4
 
 
 def test_a_diverging_run_stops_and_says_so():

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from dnnopt import data, init
 from dnnopt.plots import initialization as figs
-from dnnopt.widgets.initialization import activation_histograms
+from dnnopt.widgets.initialization import activation_histograms, draw_activation_histograms
 
 
 def per_layer_factor(values: np.ndarray) -> float:
@@ -130,3 +130,19 @@ def test_explorable_frame_changes_with_each_control():
     other_activation = explorer.update(activation="relu")
     assert len({default, other_init, other_activation}) == 3
     assert explorer.update(activation="tanh", init="xavier_normal") == default  # same values, same picture
+
+
+def test_explorable_legend_sits_above_the_lines_not_on_them():
+    fig = Figure(figsize=(9.0, 4.0))
+    draw_activation_histograms(fig, "tanh", "std=1")  # the backward line crosses the whole panel
+    fig.canvas.draw()
+    scale_ax = fig.axes[1]
+    legend_box = scale_ax.get_legend().get_window_extent()
+    assert legend_box.y0 >= scale_ax.get_window_extent().y1
+    assert legend_box.x1 <= fig.bbox.x1  # and fits in the figure
+
+
+def test_sigmoid_gradient_shrinks_toward_the_input_with_xavier_or_he():
+    for name in ["xavier_normal", "he_normal"]:  # the chapter's "things to try"
+        stats = figs.layer_statistics(30, "sigmoid", name)
+        assert stats.grad_std[0] < 1e-10 * stats.grad_std[-1]

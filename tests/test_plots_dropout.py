@@ -95,6 +95,10 @@ def test_chapter_figures_draw_every_run_with_labels():
     D.plot_dropout_curves(axes, runs)
     assert [ax.get_title() for ax in axes] == ["p = 0", "p = 0.5"]
     assert all(len(ax.lines) == 3 for ax in axes)  # training, validation, best-epoch marker
+    grid = Figure().subplots(2, 2)
+    D.plot_dropout_curves(grid.flat, runs * 2)
+    assert [ax.get_xlabel() for ax in grid.flat] == ["", "", "epoch", "epoch"]  # bottom row only
+    assert [bool(ax.get_ylabel()) for ax in grid.flat] == [True, False, True, False]  # left column only
     ax = Figure().subplots()
     D.plot_accuracy_vs_p(ax, runs, clean_runs=[D.dropout_run(p, 0.0, TINY) for p in (0.0, 0.5)])
     assert ax.get_xlabel() == "drop probability p" and len(ax.get_legend().get_texts()) == 4

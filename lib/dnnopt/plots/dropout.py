@@ -186,7 +186,11 @@ def draw_network(ax: Axes, sizes: Sequence[int], kept: Sequence[np.ndarray] | No
 
 
 def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> None:
-    """One panel per run: training loss (on the labels it was trained on) and validation loss against the epoch."""
+    """One panel per run: training loss (on the labels it was trained on) and validation loss against the epoch.
+
+    ``axes`` may be a row or a grid (flattened); epoch and loss labels go on the bottom row and the left column.
+    """
+    axes = list(axes)
     for ax, run in zip(axes, runs, strict=True):
         epochs = np.arange(1, len(run.history.train_loss) + 1)
         ax.plot(epochs, run.history.train_loss, color=PALETTE[0], label="training loss")
@@ -195,8 +199,10 @@ def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> Non
         ax.plot(best + 1, run.history.val_loss[best], "o", color=PALETTE[1], markersize=4)
         ax.set_yscale("log")
         ax.set_title(f"p = {run.p:g}")
-        ax.set_xlabel("epoch")
-    axes[0].set_ylabel("cross-entropy (log scale)")
+        if ax.get_subplotspec().is_last_row():
+            ax.set_xlabel("epoch")
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("cross-entropy (log scale)")
     axes[0].legend(loc="lower left")
 
 

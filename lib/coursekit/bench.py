@@ -1,11 +1,15 @@
-"""Benchmark: ``coursekit grade --workers N`` against serial ``nbgrader autograde``, one run.
+"""Benchmark: ``coursekit grade`` on 1 and N local workers and on a loopback Dask cluster,
+against serial ``nbgrader autograde``, in one run.
 
 ``python -m coursekit.bench`` builds a throwaway course (the demo assignment, or
 ``--course DIR --assignment NAME`` to use a real one), makes the submissions (the source
-notebook, the release, and for the demo a half-right answer, in turn), copies the course
-twice and times both commands on the same submissions, end to end as an instructor runs them.
-It prints both wall times, the seconds per submission and the ratio, and checks that both
-gradebooks agree on every student's total.
+notebook, the release, and for the demo a half-right answer, in turn), copies the course once
+per command and times each on the same submissions, end to end as an instructor runs them:
+``nbgrader autograde``, ``coursekit grade --workers 1``, ``--workers N``, and
+``--scheduler`` on a ``dask scheduler`` with N ``dask worker`` processes on 127.0.0.1 (started
+before the clock starts, as a cluster is). It prints each wall time, seconds per submission
+and submissions per second, the speed-up of ``--workers N`` over nbgrader, and checks that
+every gradebook agrees with nbgrader's on every student's total.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from . import demo
+from .cluster import loopback_cluster
 from .course import Course
 from .release import release
 
@@ -77,25 +82,47 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp) / "course"
         base.mkdir()
         assignment = make_course(base, args.submissions, args.course, args.assignment)
-        serial, parallel = Path(tmp) / "nbgrader", Path(tmp) / "coursekit"
-        shutil.copytree(base, serial)
-        shutil.copytree(base, parallel)
-        nbgrader_time = _timed([sys.executable, "-m", "nbgrader", "autograde", assignment],
-                               serial)
-        coursekit_time = _timed([sys.executable, "-m", "coursekit.cli", "grade", assignment,
-                                 "--workers", str(args.workers)], parallel)
-        expected, got = _totals(serial, assignment), _totals(parallel, assignment)
+        nbgrader = "nbgrader autograde (serial)"
+        grade = [sys.executable, "-m", "coursekit.cli", "grade", assignment]
+        commands = {nbgrader: [sys.executable, "-m", "nbgrader", "autograde", assignment]}
+        for workers in sorted({1, args.workers}):
+            commands[f"coursekit grade --workers {workers}"] = [*grade, "--workers", str(workers)]
+        seconds, totals = {}, {}
+        for index, (label, command) in enumerate(commands.items()):
+            seconds[label], totals[label] = _run(base, Path(tmp) / f"run{index}", command,
+                                                 assignment)
+        (Path(tmp) / "dask").mkdir()
+        start = time.perf_counter()
+        with loopback_cluster(args.workers, Path(tmp) / "dask") as cluster:
+            cluster_start = time.perf_counter() - start
+            label = f"coursekit grade --scheduler (loopback, {args.workers} workers)"
+            seconds[label], totals[label] = _run(base, Path(tmp) / "cluster",
+                                                 [*grade, "--scheduler", cluster.address],
+                                                 assignment)
     n = args.submissions
     print(f"{n} submissions of {assignment!r}")
-    print(f"  nbgrader autograde (serial):   {nbgrader_time:7.1f} s  "
-          f"({nbgrader_time / n:.2f} s per submission)")
-    print(f"  coursekit grade --workers {args.workers}:  {coursekit_time:7.1f} s  "
-          f"({coursekit_time / n:.2f} s per submission)")
-    print(f"  speed-up: {nbgrader_time / coursekit_time:.2f}x")
-    disagree = sorted(s for s in expected if expected[s] != got.get(s))
-    print(f"  totals agree for {n - len(disagree)}/{n} students"
-          + (f"; differ for {disagree[:5]}" if disagree else ""))
-    return 1 if disagree else 0
+    print(f"  {'command':<52} {'wall s':>7} {'s/submission':>13} {'submissions/s':>14}")
+    for label, wall in seconds.items():
+        print(f"  {label:<52} {wall:7.1f} {wall / n:13.2f} {n / wall:14.2f}")
+    parallel = f"coursekit grade --workers {args.workers}"
+    print(f"  speed-up of --workers {args.workers} over nbgrader: "
+          f"{seconds[nbgrader] / seconds[parallel]:.2f}x")
+    print(f"  (the loopback cluster took {cluster_start:.1f} s to start, not counted above)")
+    disagreeing = {label: sorted(s for s, total in totals[nbgrader].items() if got.get(s) != total)
+                   for label, got in totals.items()}
+    for label, students in disagreeing.items():
+        if students:
+            print(f"  totals of {label} differ from nbgrader's for {students[:5]}")
+    if not any(disagreeing.values()):
+        print(f"  totals agree with nbgrader's for all {n} students in every run")
+    return 1 if any(disagreeing.values()) else 0
+
+
+def _run(base: Path, root: Path, command: list[str],
+         assignment: str) -> tuple[float, dict[str, float]]:
+    """Time ``command`` on a fresh copy of the course ``base``; return that and the totals."""
+    shutil.copytree(base, root)
+    return _timed(command, root), _totals(root, assignment)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,16 @@ def test_bias_sq_plus_variance_is_the_mean_squared_error_to_the_target():
     assert bias_sq + variance == pytest.approx(np.mean((predictions - y_true) ** 2))
 
 
+def test_bias_sq_is_too_high_and_variance_too_low_by_variance_over_k():
+    # K unbiased models with variance 4 at each point: E[bias_sq] = 4/K and E[variance] = 4 (K - 1)/K
+    rng = np.random.default_rng(0)
+    n_models, sd = 5, 2.0
+    estimates = np.array([bvp.bias_variance(sd * rng.standard_normal((n_models, 50)), np.zeros(50))
+                          for _ in range(400)])  # (400, 2)
+    assert estimates[:, 0].mean() == pytest.approx(sd**2 / n_models, rel=0.05)
+    assert estimates[:, 1].mean() == pytest.approx(sd**2 * (n_models - 1) / n_models, rel=0.05)
+
+
 def test_identical_models_have_no_variance():
     predictions = np.tile(np.array([0.5, 1.5, -1.0]), (4, 1))  # (4, 3), every model the same
     assert bvp.bias_variance(predictions, np.zeros(3)) == pytest.approx((np.mean([0.25, 2.25, 1.0]), 0.0))
@@ -62,7 +72,7 @@ def test_min_norm_fit_rejects_bad_shapes():
 
 def test_degree_zero_fit_is_the_mean_of_each_training_set():
     fits = bvp.resampled_fits(degree=0, n_train=10, n_sets=5, seed=3)
-    assert fits.predictions.shape == (5, 201) and fits.x_train.shape == fits.y_train.shape == (5, 10)
+    assert fits.predictions.shape == (5, 201) and fits.y_train.shape == fits.train_predictions.shape == (5, 10)
     np.testing.assert_allclose(fits.predictions, np.repeat(fits.y_train.mean(axis=1, keepdims=True), 201, axis=1))
 
 
@@ -108,6 +118,23 @@ def test_gradient_noise_rejects_impossible_batch_sizes():
         bvp.gradient_noise(mlp([2, 2], rng=0), X, y, batch_sizes=[20])
 
 
+# --- ensembles --------------------------------------------------------------------------------------------------------
+def test_subset_ensembles_scores_every_subset_and_never_beat_convexity():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(3, 40, 4))  # 3 models, 40 samples, 4 classes
+    probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    labels = rng.integers(0, 4, size=40)
+    scores = bvp.subset_ensembles(probs, labels)
+    assert [rows.shape for rows in scores] == [(3, 2), (3, 2), (1, 2)]  # 3 choose 1, 2, 3 subsets
+    single = [(-np.mean(np.log(p[np.arange(40), labels])), np.mean(p.argmax(axis=1) == labels)) for p in probs]
+    np.testing.assert_allclose(scores[0], single)
+    everything = probs.mean(axis=0)
+    assert scores[2][0, 1] == pytest.approx(np.mean(everything.argmax(axis=1) == labels))
+    assert scores[2][0, 0] <= scores[0][:, 0].mean()  # cross-entropy is convex in the probabilities
+    with pytest.raises(ValueError, match="labels must have shape"):
+        bvp.subset_ensembles(probs, labels[:10])
+
+
 # --- figures ----------------------------------------------------------------------------------------------------------
 def _history(n_epochs: int, offset: float = 0.0) -> History:
     epochs = np.arange(1, n_epochs + 1)
@@ -136,15 +163,38 @@ def test_log_axis_uses_plain_labels_and_validates_its_argument():
         bvp.log_axis(ax, "z")
 
 
+def _legend_labels(fig: Figure) -> set[str]:
+    return {text.get_text() for legend in fig.legends for text in legend.get_texts()}
+
+
 def test_decomposition_and_fits_figures():
     curve = bvp.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
     fig = bvp.plot_decomposition(curve)
     _labelled(fig)
-    labels = fig.axes[0].get_legend_handles_labels()[1]
-    assert {"bias²", "variance", "noise σ²", "measured test MSE"} <= set(labels)
+    assert {"bias²", "variance", "noise σ²", "measured test MSE", "training MSE"} <= _legend_labels(fig)
     fits = [bvp.resampled_fits(d, n_train=30, n_sets=50) for d in (1, 3)]
     fig = bvp.plot_resampled_fits(fits, n_shown=5)
-    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 5 + 2 + 1  # fits, average, truth, legend proxy
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3  # the single fits (one line), average, truth
+    assert {"5 single fits", "average of 50 fits", "true f(x)"} == _legend_labels(fig)
+
+
+def test_draw_fits_draws_the_single_fits_as_one_broken_line():
+    fits = bvp.resampled_fits(3, n_train=30, n_sets=50)
+    fig = Figure()
+    ax = fig.subplots()
+    bvp.draw_fits(ax, fits, n_shown=4)
+    single = ax.lines[0].get_ydata()  # (4 * (201 + 1),): four fits, each followed by a NaN
+    np.testing.assert_array_equal(single.reshape(4, 202)[:, :201], fits.predictions[:4])
+    assert np.isnan(single.reshape(4, 202)[:, 201]).all()
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), fits.predictions.mean(axis=0))
+
+
+def test_short_decomposition_leaves_out_the_sum_and_the_training_error():
+    curve = bvp.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
+    fig = Figure()
+    ax = fig.subplots()
+    bvp.draw_decomposition(ax, curve, detailed=False)
+    assert ax.get_legend_handles_labels()[1] == ["bias²", "variance", "noise σ²", "measured test MSE"]
 
 
 def test_training_figures_are_labelled():
@@ -157,11 +207,12 @@ def test_training_figures_are_labelled():
         bvp.plot_decision_boundaries({"m": mlp([2, 4, 2], rng=0)}, X, y),
         bvp.plot_lr_paths(runs, design, np.linspace(0, 1, 5), np.array([1.0, 0.0])),
         bvp.plot_step_losses(histories, title="steps"),
-        bvp.plot_batch_size([1, 2, 4], np.array([4.0, 2.0, 1.0]), np.array([4.0, 2.0, 1.0]), {5: histories["a"]}),
+        bvp.plot_batch_size([1, 2, 4], np.array([4.0, 2.0, 1.0]), np.array([4.0, 2.0, 1.0]),
+                            {5: np.array([[0.1, 0.2], [0.3, 0.4]]), 10: np.array([[0.1, 0.1], [0.2, 0.3]])}),
         bvp.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
         bvp.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
         bvp.plot_early_stopping(_history(10), _history(6), patience=2),
-        bvp.plot_ensemble([(0.3, 0.9), (0.32, 0.88)], [(0.3, 0.9), (0.28, 0.91)]),
+        bvp.plot_ensemble([np.array([[0.3, 0.9], [0.32, 0.88]]), np.array([[0.28, 0.91]])]),
         bvp.plot_double_descent(bvp.double_descent(n_features=(2, 5, 10), n_train=5, n_sets=3)),
     ]
     for fig in figures:

@@ -1,10 +1,11 @@
 """Figures (and the small experiments behind them) for the chapter "Bias, variance and regularization".
 
-Two kinds of functions live here:
+Three kinds of functions live here:
 
 * measurements: ``bias_variance`` (the estimator), polynomial fits over many resampled training sets
   (``resampled_fits``, ``polynomial_bias_variance``), min-norm fits past the interpolation threshold
-  (``double_descent``) and ``gradient_noise`` (mini-batch vs full-batch gradients);
+  (``double_descent``), ``gradient_noise`` (mini-batch vs full-batch gradients) and ``subset_ensembles``;
+* ``draw_*`` functions that draw onto an existing axes (shared by the chapter's figures and its explorable);
 * ``plot_*`` functions, each returning a ``matplotlib.figure.Figure`` that is not registered with pyplot, so a
   notebook shows it exactly once (as the cell's value) and tests can inspect its artists.
 
@@ -15,12 +16,12 @@ conditioned, so a degree-9 fit is a least-squares problem and not a rounding-err
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import functional as F
@@ -36,6 +37,8 @@ __all__ = [
     "ResampledFits",
     "bias_variance",
     "double_descent",
+    "draw_decomposition",
+    "draw_fits",
     "gradient_noise",
     "gradient_spread",
     "legendre_features",
@@ -57,10 +60,12 @@ __all__ = [
     "polynomial_bias_variance",
     "resampled_fits",
     "resampled_training_sets",
+    "subset_ensembles",
 ]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 LINESTYLES = ["-", "--", "-.", ":"]
+N_GRID = 201  # test points, evenly spaced on [0, 1]: averages over them estimate E over x ~ U(0, 1)
 
 
 # --- the estimator --------------------------------------------------------------------------------------------------
@@ -75,8 +80,9 @@ def bias_variance(predictions: np.ndarray, y_true: np.ndarray) -> tuple[float, f
     Returns
     -------
     bias_sq : float, mean over points of (mean over models of the prediction - f(x))**2
-    variance : float, mean over points of the variance over models (ddof=0, so that
-        mean((predictions - y_true)**2) == bias_sq + variance exactly)
+    variance : float, mean over points of the variance over models, ddof=0 (divided by n_models), so that
+        ``bias_sq + variance == mean((predictions - y_true)**2)`` exactly. For K models, ``bias_sq`` is too high
+        by variance/K on average and ``variance`` too low by the same amount.
     """
     check_float_array(predictions, "predictions", ndim=2)
     check_float_array(y_true, "y_true", ndim=1)
@@ -129,6 +135,13 @@ def resampled_training_sets(n_train: int, n_sets: int, noise: float = 0.3, seed:
     return x, y
 
 
+@functools.lru_cache(maxsize=16)
+def _training_sets(n_train: int, n_sets: int, noise: float, seed: int):
+    x, y = resampled_training_sets(n_train, n_sets, noise, seed)
+    x.flags.writeable = y.flags.writeable = False  # shared by every caller of the cache
+    return x, y
+
+
 @dataclass
 class ResampledFits:
     """Polynomials of one degree, each fitted to its own training set, evaluated on a grid over [0, 1]."""
@@ -137,27 +150,20 @@ class ResampledFits:
     x_grid: np.ndarray  # (G,)
     f_grid: np.ndarray  # (G,) the noiseless target
     predictions: np.ndarray  # (n_sets, G)
-    x_train: np.ndarray  # (n_sets, n_train), read-only: shared by every fit to the same training sets
-    y_train: np.ndarray  # (n_sets, n_train), read-only
+    y_train: np.ndarray  # (n_sets, n_train), read-only: shared by every fit to the same training sets
     train_predictions: np.ndarray  # (n_sets, n_train)
 
 
-def resampled_fits(degree: int, n_train: int = 30, n_sets: int = 200, noise: float = 0.3, seed: int = 0,
-                   n_grid: int = 201) -> ResampledFits:
+def resampled_fits(degree: int, n_train: int = 30, n_sets: int = 200, noise: float = 0.3,
+                   seed: int = 0) -> ResampledFits:
     """Fit a degree-``degree`` polynomial (least squares) to each of ``n_sets`` resampled training sets."""
     x, y = _training_sets(n_train, n_sets, float(noise), seed)
-    x_grid = np.linspace(0.0, 1.0, n_grid)  # evenly spaced: averages over it estimate E over x ~ U(0, 1)
-    coef = min_norm_fit(legendre_features(x, degree + 1), y)  # (n_sets, degree + 1)
+    x_grid = np.linspace(0.0, 1.0, N_GRID)
+    train_features = legendre_features(x, degree + 1)  # (n_sets, n_train, degree + 1)
+    coef = min_norm_fit(train_features, y)  # (n_sets, degree + 1)
     predictions = coef @ legendre_features(x_grid, degree + 1).T  # (n_sets, G)
-    train_predictions = np.einsum("snp,sp->sn", legendre_features(x, degree + 1), coef)  # (n_sets, n_train)
-    return ResampledFits(degree, x_grid, true_function(x_grid), predictions, x, y, train_predictions)
-
-
-@functools.lru_cache(maxsize=16)
-def _training_sets(n_train: int, n_sets: int, noise: float, seed: int):
-    x, y = resampled_training_sets(n_train, n_sets, noise, seed)
-    x.flags.writeable = y.flags.writeable = False  # shared by every caller of the cache
-    return x, y
+    train_predictions = np.einsum("snp,sp->sn", train_features, coef)  # (n_sets, n_train)
+    return ResampledFits(degree, x_grid, true_function(x_grid), predictions, y, train_predictions)
 
 
 @dataclass
@@ -220,7 +226,7 @@ def double_descent(n_features: Sequence[int] = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16,
     give errors so large that they swamp the mean.
     """
     x, y = _training_sets(n_train, n_sets, float(noise), seed)
-    x_grid = np.linspace(0.0, 1.0, 201)
+    x_grid = np.linspace(0.0, 1.0, N_GRID)
     median_test, train = [], []
     for p in n_features:
         features = legendre_features(x, p)  # (n_sets, n_train, p)
@@ -265,6 +271,32 @@ def gradient_noise(model: Layer, X: np.ndarray, y: np.ndarray, batch_sizes: Sequ
     return np.array(noise)
 
 
+# --- ensembles --------------------------------------------------------------------------------------------------------
+def subset_ensembles(probs: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """Cross-entropy and accuracy of every ensemble that averages the probabilities of a subset of the models.
+
+    Parameters
+    ----------
+    probs : array of shape (K, N, C), predicted class probabilities of K models on the same N samples
+    labels : int array of shape (N,)
+
+    Returns
+    -------
+    scores : list of K arrays; ``scores[k - 1]`` has shape (K choose k, 2): (loss, accuracy) of each k-model ensemble
+    """
+    check_float_array(probs, "probs", ndim=3)
+    if labels.shape != probs.shape[1:2]:
+        raise ValueError(f"labels must have shape ({probs.shape[1]},) to match probs {probs.shape}, "
+                         f"got {labels.shape}")
+    rows = np.arange(len(labels))
+    scores = []
+    for k in range(1, len(probs) + 1):
+        averages = [probs[list(subset)].mean(axis=0) for subset in itertools.combinations(range(len(probs)), k)]
+        scores.append(np.array([(-np.mean(np.log(p[rows, labels])), np.mean(p.argmax(axis=1) == labels))
+                                for p in averages]))
+    return scores
+
+
 # --- figures ----------------------------------------------------------------------------------------------------------
 def _figure(ncols: int = 1, nrows: int = 1, figsize=(7.0, 3.5), **kwargs) -> tuple[Figure, np.ndarray]:
     """A constrained-layout figure in the book's style and its axes as a flat array."""
@@ -280,12 +312,11 @@ def _plain_number(value: float, _position=None) -> str:
 
 
 def log_axis(ax, which: str = "y") -> None:
-    """Put ``ax``'s ``"x"``, ``"y"`` or ``"both"`` axes on a log scale (call it after plotting).
+    """Put ``ax``'s ``"x"``, ``"y"`` or ``"both"`` axes on a log scale (call it after plotting or setting limits).
 
     Ticks at every decade; at 1-2-5 within each decade when the data span one or two decades, and at 1-2-3-4-5-7
-    within less than one. Plain labels and no
-    minor ticks. Matplotlib's default log ticks (mathtext labels, dozens of minor ticks) take about 0.1 s per axis
-    to lay out: a real cost for a chapter with a dozen log-scale panels and an explorable's many frames.
+    within less than one. Plain labels and no minor ticks: matplotlib's default log ticks (mathtext labels, dozens
+    of minor ticks) take about 0.1 s per axis to lay out, a real cost for an explorable's many frames.
     """
     if which not in ("x", "y", "both"):
         raise ValueError(f"which must be 'x', 'y' or 'both', got {which!r}")
@@ -301,75 +332,91 @@ def log_axis(ax, which: str = "y") -> None:
             axis.set_major_formatter(FuncFormatter(_plain_number))
 
 
+def _legend_below(fig: Figure, ncols: int = 3) -> None:
+    """One legend for the whole figure, under the axes, so that it never covers data."""
+    handles, labels = [], []
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
+
+
+def draw_fits(ax, fits: ResampledFits, n_shown: int = 20) -> None:
+    """Draw ``n_shown`` single fits (thin), their average (thick) and the true function (dashed) onto ``ax``.
+
+    The single fits are one line broken by NaNs: one artist instead of ``n_shown``, much cheaper to draw.
+    """
+    shown = fits.predictions[:n_shown]  # (n_shown, G)
+    x = np.tile(np.append(fits.x_grid, np.nan), len(shown))  # (n_shown * (G + 1),)
+    y = np.hstack([shown, np.full((len(shown), 1), np.nan)]).ravel()  # (n_shown * (G + 1),)
+    ax.plot(x, y, color=PALETTE[5], linewidth=0.6, label=f"{len(shown)} single fits")
+    ax.plot(fits.x_grid, fits.predictions.mean(axis=0), color=PALETTE[0], linewidth=2.5,
+            label=f"average of {len(fits.predictions)} fits")
+    ax.plot(fits.x_grid, fits.f_grid, color="black", linestyle="--", linewidth=1.5, label="true f(x)")
+    bias_sq, variance = bias_variance(fits.predictions, fits.f_grid)
+    ax.set(title=f"degree {fits.degree}: bias² {bias_sq:.3g}, var {variance:.3g}", xlabel="x", ylim=(-2.0, 2.0))
+
+
+def draw_decomposition(ax, curve: BiasVarianceCurve, detailed: bool = True) -> None:
+    """Draw bias^2, variance, noise and the measured test error against the degree onto ``ax``; ``detailed`` adds
+    the sum bias^2 + variance + noise and the training error."""
+    d = curve.degrees
+    ax.plot(d, curve.bias_sq, marker="o", color=PALETTE[0], label="bias²")
+    ax.plot(d, curve.variance, marker="s", color=PALETTE[1], label="variance")
+    ax.axhline(curve.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
+    if detailed:
+        ax.plot(d, curve.total, color=PALETTE[3], linewidth=2.5, label="bias² + variance + noise")
+    ax.plot(d, curve.test_mse, linestyle="none" if detailed else "-", marker="x", markersize=9, color="black",
+            label="measured test MSE")
+    if detailed:
+        ax.plot(d, curve.train_mse, marker="^", linestyle="--", color=PALETTE[2], label="training MSE")
+    ax.set(xlabel="polynomial degree (model capacity)", ylabel="mean squared error (log scale)", xticks=d)
+
+
 def plot_resampled_fits(fits: Sequence[ResampledFits], n_shown: int = 20) -> Figure:
     """One panel per degree: ``n_shown`` fits (thin), their average (thick) and the true function (dashed)."""
-    fig, axes = _figure(len(fits), figsize=(3.2 * len(fits), 3.2), sharey=True)
+    fig, axes = _figure(len(fits), figsize=(3.0 * len(fits), 3.4), sharey=True)
     with style():
         for ax, fit in zip(axes, fits, strict=True):
-            for prediction in fit.predictions[:n_shown]:
-                ax.plot(fit.x_grid, prediction, color=PALETTE[5], linewidth=0.6, alpha=0.6)
-            ax.plot(fit.x_grid, fit.predictions.mean(axis=0), color=PALETTE[0], linewidth=2.5,
-                    label=f"average of {len(fit.predictions)} fits")
-            ax.plot(fit.x_grid, fit.f_grid, color="black", linestyle="--", linewidth=1.5, label="true f(x)")
-            bias_sq, variance = bias_variance(fit.predictions, fit.f_grid)
-            ax.set(title=f"degree {fit.degree}: bias² {bias_sq:.3f}, var {variance:.3f}", xlabel="x",
-                   ylim=(-2.0, 2.0))
+            draw_fits(ax, fit, n_shown)
         axes[0].set_ylabel("prediction")
-        axes[0].plot([], [], color=PALETTE[5], linewidth=0.6, label=f"{n_shown} single fits")
-        axes[0].legend(loc="lower left")
+        _legend_below(fig)
     return fig
 
 
 def plot_decomposition(curve: BiasVarianceCurve) -> Figure:
     """Bias^2, variance, noise, their sum and the measured test error against the degree (log scale)."""
-    fig, (ax,) = _figure(figsize=(7.0, 3.8))
+    fig, (ax,) = _figure(figsize=(7.0, 4.2))
     with style():
-        d = curve.degrees
-        ax.plot(d, curve.bias_sq, marker="o", color=PALETTE[0], label="bias²")
-        ax.plot(d, curve.variance, marker="s", color=PALETTE[1], label="variance")
-        ax.axhline(curve.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
-        ax.plot(d, curve.total, color=PALETTE[3], linewidth=2.5, label="bias² + variance + noise")
-        ax.plot(d, curve.test_mse, linestyle="none", marker="x", markersize=9, color="black",
-                label="measured test MSE")
-        ax.plot(d, curve.train_mse, marker="^", linestyle="--", color=PALETTE[2], label="training MSE")
-        best = d[np.argmin(curve.test_mse)]
-        ax.axvline(best, color="grey", linewidth=0.8)
+        draw_decomposition(ax, curve)
+        ax.axvline(curve.degrees[np.argmin(curve.test_mse)], color="grey", linewidth=0.8)
         log_axis(ax)
-        ax.set(title=f"Polynomial fits to {curve.n_train} noisy points: the error decomposed",
-               xlabel="polynomial degree (model capacity)", ylabel="mean squared error (log scale)")
-        ax.legend(ncols=2, loc="upper center")
+        ax.set_title(f"Polynomial fits to {curve.n_train} noisy points: the error decomposed")
+        _legend_below(fig)
     return fig
 
 
-def _style_legend(ax, labels_by_style: Mapping[str, str]) -> None:
-    """A second legend explaining line styles (e.g. solid = validation, dashed = training)."""
-    handles = [Line2D([], [], color="grey", linestyle=ls, label=label) for ls, label in labels_by_style.items()]
-    ax.add_artist(ax.legend(handles=handles, loc="upper right"))
-
-
-def plot_loss_curves(histories: Mapping[str, History], title: str, ax=None, train: bool = True,
-                     log: bool = True) -> Figure:
-    """Validation loss (solid) and training loss (dashed) per epoch for each labelled run."""
-    fig, (ax,) = _figure(figsize=(7.0, 3.5)) if ax is None else (ax.figure, [ax])
+def plot_loss_curves(histories: Mapping[str, History], title: str) -> Figure:
+    """Validation loss (solid) and training loss (dashed) per epoch for each labelled run (log scale)."""
+    fig, (ax,) = _figure(figsize=(7.0, 3.8))
     with style():
         for i, (label, history) in enumerate(histories.items()):
-            colour = PALETTE[i % len(PALETTE)]
             epochs = np.arange(1, len(history.val_loss) + 1)
-            ax.plot(epochs, history.val_loss, color=colour, label=label)
-            if train:
-                ax.plot(epochs, history.train_loss, color=colour, linestyle="--")
-        if log:
-            log_axis(ax)
-        ax.set(title=title, xlabel="epoch", ylabel="cross-entropy loss" + (" (log scale)" if log else ""))
-        if train:
-            _style_legend(ax, {"-": "validation", "--": "training"})
-        ax.legend(loc="lower left")
+            ax.plot(epochs, history.val_loss, color=PALETTE[i % len(PALETTE)], label=label)
+            ax.plot(epochs, history.train_loss, color=PALETTE[i % len(PALETTE)], linestyle="--")
+        for linestyle, label in (("-", "validation"), ("--", "training")):
+            ax.plot([], [], color="grey", linestyle=linestyle, label=label)  # legend entries for the line styles
+        log_axis(ax)
+        ax.set(title=title, xlabel="epoch", ylabel="cross-entropy loss (log scale)")
+        _legend_below(fig)
     return fig
 
 
 def plot_decision_boundaries(models: Mapping[str, Layer], X: np.ndarray, y: np.ndarray, n_grid: int = 120) -> Figure:
     """One panel per two-input classifier: its predicted probability of class 1 and the training points."""
-    fig, axes = _figure(len(models), figsize=(3.2 * len(models), 3.0), sharey=True)
+    fig, axes = _figure(len(models), figsize=(3.0 * len(models), 3.3), sharey=True)
     pad = 0.5
     (x0_min, x1_min), (x0_max, x1_max) = X.min(axis=0) - pad, X.max(axis=0) + pad
     g0, g1 = np.meshgrid(np.linspace(x0_min, x0_max, n_grid), np.linspace(x1_min, x1_max, n_grid))
@@ -385,7 +432,7 @@ def plot_decision_boundaries(models: Mapping[str, Layer], X: np.ndarray, y: np.n
             ax.set(title=label, xlabel="$x_1$")
             ax.grid(False)
         axes[0].set_ylabel("$x_2$")
-        axes[0].legend(loc="lower left")
+        _legend_below(fig)
     return fig
 
 
@@ -402,7 +449,7 @@ def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.
     Left: contours of the mean squared error and the first ``n_path_steps`` steps of every path. Right: the loss
     above its minimum, per step (log scale): straight lines mean a constant factor per step.
     """
-    fig, (left, right) = _figure(2, figsize=(9.0, 3.8))
+    fig, (left, right) = _figure(2, figsize=(9.0, 4.2))
     converged = [path for path, losses in runs.values() if losses[-1] <= losses[0]]
     points = np.concatenate([*converged, theta_star[None]])  # (P, 2): what the view must contain
     low, high = points.min(axis=0), points.max(axis=0)
@@ -416,8 +463,9 @@ def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.
         left.plot(*theta_star, marker="*", markersize=14, color="black", linestyle="none")
         for i, (label, (path, losses)) in enumerate(runs.items()):
             style_kw = {"color": PALETTE[i % len(PALETTE)], "marker": MARKERS[i % 6], "markersize": 3,
-                        "linestyle": LINESTYLES[i % 4], "label": label}
-            left.plot(path[:n_path_steps + 1, 0], path[:n_path_steps + 1, 1], linewidth=1.0, **style_kw)
+                        "linestyle": LINESTYLES[i % 4]}
+            left.plot(path[:n_path_steps + 1, 0], path[:n_path_steps + 1, 1], linewidth=1.0, label=label,
+                      **style_kw)
             right.plot(np.arange(len(losses)), losses - min_loss, **style_kw)
         left.set(xlim=(w.min(), w.max()), ylim=(b.min(), b.max()),
                  title=f"First {n_path_steps} steps from (0, 0); ★ = minimum", xlabel="slope w",
@@ -425,13 +473,13 @@ def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.
         left.grid(False)
         log_axis(right)
         right.set(title="Loss above the minimum", xlabel="step", ylabel="MSE - min MSE (log scale)")
-        right.legend(fontsize="small")
+        _legend_below(fig, ncols=len(runs))
     return fig
 
 
 def plot_step_losses(histories: Mapping[str, History], title: str, smooth: int = 10) -> Figure:
     """Mini-batch training loss (moving average over ``smooth`` steps, log scale) of each labelled run."""
-    fig, (ax,) = _figure(figsize=(7.0, 3.5))
+    fig, (ax,) = _figure(figsize=(7.0, 3.8))
     kernel = np.ones(smooth) / smooth
     with style():
         for i, (label, history) in enumerate(histories.items()):
@@ -440,34 +488,41 @@ def plot_step_losses(histories: Mapping[str, History], title: str, smooth: int =
                     linestyle=LINESTYLES[i % 4], label=label)
         log_axis(ax)
         ax.set(title=title, xlabel="step", ylabel=f"training loss, mean of {smooth} steps (log scale)")
-        ax.legend()
+        _legend_below(fig, ncols=len(histories))
     return fig
 
 
 def plot_batch_size(batch_sizes: Sequence[int], noise: np.ndarray, predicted: np.ndarray,
-                    histories: Mapping[int, History]) -> Figure:
+                    final_losses: Mapping[int, np.ndarray]) -> Figure:
     """Left: gradient noise against batch size (log-log) with the sampling prediction. Right: final training and
-    validation loss for each batch size (``histories[batch_size]``), the gap annotated."""
-    fig, (left, right) = _figure(2, figsize=(9.0, 3.6))
+    validation loss per batch size, averaged over seeds, with the mean gap annotated and each seed's validation loss
+    as a dot.
+
+    ``final_losses[batch_size]`` has shape (2 or more, n_seeds): row 0 the training loss, row 1 the validation loss.
+    """
+    fig, (left, right) = _figure(2, figsize=(9.0, 3.8))
     with style():
         left.plot(batch_sizes, noise, marker="o", linestyle="none", color=PALETTE[0], label="measured")
         left.plot(batch_sizes, predicted, color=PALETTE[1], label="σ²/B · (N-B)/(N-1)")
         log_axis(left, "both")
         left.set(title="Noise of a mini-batch gradient", xlabel="batch size B (log scale)",
                  ylabel="E ||g_B - g||² (log scale)")
-        left.legend()
-        positions = np.arange(len(histories))
-        train_loss = np.array([h.train_loss[-1] for h in histories.values()])
-        val_loss = np.array([h.val_loss[-1] for h in histories.values()])
-        right.bar(positions - 0.2, train_loss, width=0.4, color=PALETTE[0], label="training")
-        right.bar(positions + 0.2, val_loss, width=0.4, color=PALETTE[1], hatch="//", label="validation")
-        for x, top, gap in zip(positions, val_loss, val_loss - train_loss, strict=True):
-            right.annotate(f"gap {gap:.3f}", (x, top), xytext=(0, 3), textcoords="offset points", ha="center",
+        left.legend(loc="lower left")
+        positions = np.arange(len(final_losses))
+        train_loss = np.array([losses[0] for losses in final_losses.values()])  # (n_sizes, n_seeds)
+        val_loss = np.array([losses[1] for losses in final_losses.values()])  # (n_sizes, n_seeds)
+        right.bar(positions - 0.2, train_loss.mean(axis=1), width=0.4, color=PALETTE[0], label="training")
+        right.bar(positions + 0.2, val_loss.mean(axis=1), width=0.4, color=PALETTE[1], hatch="//",
+                  label="validation")
+        for x, seeds in zip(positions + 0.2, val_loss, strict=True):
+            right.plot(np.full(len(seeds), x), seeds, linestyle="none", marker="o", markersize=3, color="black")
+        for x, top, gap in zip(positions, val_loss.max(axis=1), (val_loss - train_loss).mean(axis=1), strict=True):
+            right.annotate(f"gap {gap:.3f}", (x, top), xytext=(0, 4), textcoords="offset points", ha="center",
                            fontsize="small")
-        right.set_xticks(positions, [str(b) for b in histories])
+        right.set_xticks(positions, [str(b) for b in final_losses])
         right.set(title="After the same number of updates", xlabel="batch size", ylabel="cross-entropy loss",
-                  ylim=(0.0, 1.2 * val_loss.max()))
-        right.legend(loc="upper left")
+                  ylim=(0.0, 1.25 * val_loss.max()))
+        right.legend(loc="upper left", ncols=2)
     return fig
 
 
@@ -481,7 +536,6 @@ def plot_learning_curve(n_train: Sequence[int], train_error: Sequence[float], va
         ax.fill_between(n_train, train_error, val_error, color=PALETTE[1], alpha=0.15, label="generalization gap")
         log_axis(ax, "x")
         ax.set_xticks(n_train, [str(n) for n in n_train])
-        ax.set_xticks([], minor=True)
         ax.set(title=title, xlabel="training samples (log scale)", ylabel="error rate (1 - accuracy)")
         ax.legend()
     return fig
@@ -489,30 +543,32 @@ def plot_learning_curve(n_train: Sequence[int], train_error: Sequence[float], va
 
 def plot_weight_histograms(weights: Mapping[str, np.ndarray], curves: Mapping[str, Sequence[float]],
                            bins: int = 60) -> Figure:
-    """Left: validation loss per epoch for each run. Right: histograms of one weight matrix per run (log counts)."""
-    fig, (left, right) = _figure(2, figsize=(9.0, 3.6))
+    """Left: validation loss per epoch for each run. Right: histograms of one weight matrix per run (log counts).
+
+    A run has the same colour and line style in both panels; one legend below the figure names them all.
+    """
+    fig, (left, right) = _figure(2, figsize=(9.0, 4.0))
+    styles = {label: {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % 4]}
+              for i, label in enumerate(curves)}
     with style():
-        for i, (label, val_loss) in enumerate(curves.items()):
-            left.plot(np.arange(1, len(val_loss) + 1), val_loss, color=PALETTE[i], linestyle=LINESTYLES[i % 4],
-                      label=label)
+        for label, val_loss in curves.items():
+            left.plot(np.arange(1, len(val_loss) + 1), val_loss, label=label, **styles[label])
         log_axis(left)
         left.set(title="Validation loss", xlabel="epoch", ylabel="cross-entropy (log scale)")
-        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         limit = max(float(np.abs(w).max()) for w in weights.values())
         edges = np.linspace(-limit, limit, bins + 1)
-        for i, (label, w) in enumerate(weights.items()):
-            right.hist(w.ravel(), bins=edges, histtype="step", linewidth=1.8, color=PALETTE[i],
-                       linestyle=LINESTYLES[i % 4], label=label)
+        for label, w in weights.items():
+            right.hist(w.ravel(), bins=edges, histtype="step", linewidth=1.8, **styles[label])
         log_axis(right)
         right.set(title="Hidden-to-hidden weights after training", xlabel="weight value",
                   ylabel="count (log scale)")
-        right.legend()
+        _legend_below(fig)
     return fig
 
 
 def plot_early_stopping(full: History, stopped: History, patience: int) -> Figure:
     """The validation curve of a long run, the same run stopped early, its best epoch and where it stopped."""
-    fig, (ax,) = _figure(figsize=(7.0, 3.5))
+    fig, (ax,) = _figure(figsize=(7.0, 4.2))
     with style():
         epochs = np.arange(1, len(full.val_loss) + 1)
         ax.plot(epochs, full.val_loss, color="grey", linewidth=1.0, label="validation, training continued")
@@ -528,24 +584,26 @@ def plot_early_stopping(full: History, stopped: History, patience: int) -> Figur
         log_axis(ax)
         ax.set(title="Early stopping watches the validation loss", xlabel="epoch",
                ylabel="cross-entropy loss (log scale)")
-        ax.legend(loc="lower left")
+        _legend_below(fig, ncols=2)
     return fig
 
 
 def plot_augmentation(image: np.ndarray, shifted: Sequence[np.ndarray],
                       accuracy: Mapping[str, Mapping[str, float]]) -> Figure:
-    """Left: one digit and shifted copies. Right: accuracy of each run (``accuracy[run][test set]``), grouped."""
-    fig = Figure(figsize=(9.0, 3.4), layout="constrained")
+    """Left: one digit and shifted copies, framed. Right: accuracy of each run (``accuracy[run][test set]``)."""
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
     with style():
         images_fig, bars_fig = fig.subfigures(1, 2, width_ratios=[1.0, 1.3])
         tiles = images_fig.subplots(2, (len(shifted) + 2) // 2)
-        for ax, picture, label in zip(tiles.ravel(), [image, *shifted],
-                                      ["original", *[f"shift {i + 1}" for i in range(len(shifted))]],
-                                      strict=False):
-            ax.imshow(picture.reshape(8, 8), cmap="gray_r", vmin=0.0, vmax=1.0)
-            ax.set_title(label, fontsize="small")
         for ax in tiles.ravel():
             ax.set_axis_off()
+        for ax, picture, label in zip(tiles.ravel(), [image, *shifted],
+                                      ["original", *[f"shifted {i + 1}" for i in range(len(shifted))]],
+                                      strict=False):
+            ax.set_axis_on()
+            ax.imshow(picture.reshape(8, 8), cmap="gray_r", vmin=0.0, vmax=1.0)
+            ax.set(title=label, xticks=[], yticks=[])
+            ax.spines[:].set_visible(True)  # the frame is the image border: it shows where the digit moved
         images_fig.suptitle("Augmented copies of one training image", fontsize="medium")
         ax = bars_fig.subplots()
         runs = list(accuracy)
@@ -559,43 +617,46 @@ def plot_augmentation(image: np.ndarray, shifted: Sequence[np.ndarray],
             for xi, v in zip(x, values, strict=True):
                 ax.annotate(f"{v:.3f}", (xi, v), ha="center", va="bottom", fontsize="small")
         ax.set_xticks(positions, test_sets)
-        low = min(min(a.values()) for a in accuracy.values())
-        ax.set(title="Validation accuracy", ylabel="accuracy", ylim=(max(0.0, low - 0.1), 1.02))
-        ax.legend(loc="upper right")
+        ax.set(title="Validation accuracy", ylabel="accuracy", ylim=(0.0, 1.25))
+        ax.set_yticks(np.linspace(0.0, 1.0, 6))
+        ax.legend(loc="upper center", ncols=len(runs))
     return fig
 
 
-def plot_ensemble(member_scores: Sequence[tuple[float, float]],
-                  ensemble_scores: Sequence[tuple[float, float]]) -> Figure:
-    """Validation (loss, accuracy) of each member alone and of the ensemble of the first k members, k = 1..K."""
-    fig, axes = _figure(2, figsize=(9.0, 3.4))
-    k = np.arange(1, len(member_scores) + 1)
+def plot_ensemble(scores: Sequence[np.ndarray]) -> Figure:
+    """Loss and accuracy of ensembles of k models against k: every subset as a dot, their mean as a line.
+
+    ``scores`` is ``subset_ensembles``'s result: ``scores[k - 1]`` has one (loss, accuracy) row per k-model subset.
+    """
+    fig, axes = _figure(2, figsize=(9.0, 3.8))
+    k = np.arange(1, len(scores) + 1)
     with style():
         for ax, column, ylabel in ((axes[0], 0, "cross-entropy loss"), (axes[1], 1, "accuracy")):
-            ax.plot(k, [s[column] for s in member_scores], marker="o", linestyle="none", color=PALETTE[1],
-                    label="member k alone")
-            ax.plot(k, [s[column] for s in ensemble_scores], marker="s", color=PALETTE[0],
-                    label="average of members 1..k")
-            ax.set(xlabel="k (ensemble size)", ylabel=f"validation {ylabel}", xticks=k)
-            ax.legend()
+            for size, rows in zip(k, scores, strict=True):
+                ax.plot(np.full(len(rows), size), rows[:, column], marker="o", linestyle="none", color=PALETTE[1],
+                        alpha=0.6, label="one ensemble (a subset of the models)" if size == 1 else None)
+            ax.plot(k, [rows[:, column].mean() for rows in scores], marker="s", color=PALETTE[0],
+                    label="mean over the subsets of that size")
+            ax.set(xlabel="k (models averaged)", ylabel=f"validation {ylabel}", xticks=k)
         axes[0].set_title("Averaging predicted probabilities")
         axes[1].set_title("Accuracy of the same ensembles")
+        _legend_below(fig, ncols=2)
     return fig
 
 
 def plot_double_descent(result: DoubleDescent) -> Figure:
     """Median test error and mean training error against the number of features (log-log), threshold marked."""
-    fig, (ax,) = _figure(figsize=(7.0, 3.6))
+    fig, (ax,) = _figure(figsize=(7.0, 4.2))
     with style():
         ax.plot(result.n_features, result.median_test_mse, marker="o", color=PALETTE[3],
-                  label="test MSE (median over training sets)")
+                label="test MSE (median over training sets)")
         train = np.maximum(result.train_mse, 1e-12)  # interpolation gives ~1e-30; keep it on the log axis
         ax.plot(result.n_features, train, marker="^", linestyle="--", color=PALETTE[2],
-                  label="training MSE (floored at 1e-12)")
+                label="training MSE (floored at 1e-12)")
         ax.axhline(result.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
         ax.axvline(result.n_train, color="grey", linewidth=1.0, label=f"p = n = {result.n_train} (interpolation)")
         log_axis(ax, "both")
         ax.set(title="Past the interpolation threshold the test error comes down again",
                xlabel="number of features p (log scale)", ylabel="mean squared error (log scale)")
-        ax.legend(loc="upper right", fontsize="x-small")
+        _legend_below(fig, ncols=2)
     return fig

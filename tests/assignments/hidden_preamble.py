@@ -76,9 +76,17 @@ def _check_close(what, got, want, bugs=(), hint="", rtol=1e-6, atol=1e-12):
     for explanation, typical in bugs:
         if _np.shape(typical) == got.shape and _np.allclose(got, typical, rtol=1e-4, atol=1e-9):
             raise AssertionError(f"{what} is wrong; likely bug: {explanation}")
-    worst = _np.unravel_index(_np.argmax(_np.abs(got - want)), got.shape) if got.ndim else ()
-    raise AssertionError(f"{what} is wrong: at index {worst} got {got[worst]!r}, expected "
-                         f"{_np.asarray(want)[worst]!r}. {hint}")
+    worst = tuple(int(i) for i in _np.unravel_index(_np.argmax(_np.abs(got - want)), got.shape)) if got.ndim else ()
+    raise AssertionError(f"{what} is wrong: at index {worst} got {_plain(got[worst])!r}, expected "
+                         f"{_plain(_np.asarray(want)[worst])!r}. {hint}")
+
+
+def _plain(value):
+    """``value`` for a message: numpy scalars and arrays (also inside tuples and lists) as plain Python numbers and
+    lists, so students read ``11`` and ``0.5``, not ``np.int64(11)`` and ``np.float64(0.5)``."""
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(item) for item in value)
+    return value.tolist() if isinstance(value, _np.generic | _np.ndarray) else value
 
 
 def _global_random_untouched(call):

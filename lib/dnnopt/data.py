@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.datasets import load_digits, make_moons
-
 from ._checks import as_rng, check_float_array
 
 __all__ = ["Split", "digits", "regression_1d", "shift_images", "spirals", "train_val_split", "true_function",
@@ -27,6 +25,8 @@ class Split(NamedTuple):
 
 def two_moons(n: int = 500, noise: float = 0.2, seed: int = 0):
     """Two interleaving half circles: X (n, 2) float32, y (n,) int64 in {0, 1}."""
+    from sklearn.datasets import make_moons  # imported here: sklearn costs ~1 s, most users of dnnopt never need it
+
     X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
     return X.astype(np.float32), y.astype(np.int64)
 
@@ -71,6 +71,8 @@ def digits(val_fraction: float = 0.25, seed: int = 0) -> Split:
 
     Returns a ``Split`` with X of shape (n, 64) float32 and labels 0-9 int64.
     """
+    from sklearn.datasets import load_digits
+
     data = load_digits()
     X = (data.data / 16.0).astype(np.float32)  # (1797, 64)
     return train_val_split(X, data.target.astype(np.int64), val_fraction, seed)

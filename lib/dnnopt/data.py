@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from ._checks import as_rng, check_float_array
 
 __all__ = ["Split", "digits", "regression_1d", "shift_images", "spirals", "train_val_split", "true_function",

@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import functional as F
 from ._checks import as_rng, check_float_array
@@ -203,6 +202,8 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     stopper = _EarlyStopping(patience, min_delta)
     best_state = None
     grad_norms, act_mean, act_std = [], [], []
+
+    from tqdm.auto import tqdm  # imported here: it pulls in IPython machinery that plain imports of dnnopt don't need
 
     # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
     show_progress = sys.stderr.isatty() if progress is None else progress

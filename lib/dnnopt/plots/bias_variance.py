@@ -356,7 +356,7 @@ def draw_fits(ax, fits: ResampledFits, n_shown: int = 20) -> None:
             label=f"average of {len(fits.predictions)} fits")
     ax.plot(fits.x_grid, fits.f_grid, color="black", linestyle="--", linewidth=1.5, label="true f(x)")
     bias_sq, variance = bias_variance(fits.predictions, fits.f_grid)
-    ax.set(title=f"degree {fits.degree}: bias² {bias_sq:.3g}, var {variance:.3g}", xlabel="x", ylim=(-2.0, 2.0))
+    ax.set(title=f"degree {fits.degree}\nbias² {bias_sq:.3g}, variance {variance:.3g}", xlabel="x", ylim=(-2.0, 2.0))
 
 
 def draw_decomposition(ax, curve: BiasVarianceCurve, detailed: bool = True) -> None:
@@ -377,7 +377,7 @@ def draw_decomposition(ax, curve: BiasVarianceCurve, detailed: bool = True) -> N
 
 def plot_resampled_fits(fits: Sequence[ResampledFits], n_shown: int = 20) -> Figure:
     """One panel per degree: ``n_shown`` fits (thin), their average (thick) and the true function (dashed)."""
-    fig, axes = _figure(len(fits), figsize=(3.0 * len(fits), 3.4), sharey=True)
+    fig, axes = _figure(len(fits), figsize=(2.5 * len(fits), 3.2), sharey=True)
     with style():
         for ax, fit in zip(axes, fits, strict=True):
             draw_fits(ax, fit, n_shown)
@@ -416,7 +416,7 @@ def plot_loss_curves(histories: Mapping[str, History], title: str) -> Figure:
 
 def plot_decision_boundaries(models: Mapping[str, Layer], X: np.ndarray, y: np.ndarray, n_grid: int = 120) -> Figure:
     """One panel per two-input classifier: its predicted probability of class 1 and the training points."""
-    fig, axes = _figure(len(models), figsize=(3.0 * len(models), 3.3), sharey=True)
+    fig, axes = _figure(len(models), figsize=(2.5 * len(models), 3.0), sharey=True)
     pad = 0.5
     (x0_min, x1_min), (x0_max, x1_max) = X.min(axis=0) - pad, X.max(axis=0) + pad
     g0, g1 = np.meshgrid(np.linspace(x0_min, x0_max, n_grid), np.linspace(x1_min, x1_max, n_grid))
@@ -449,7 +449,7 @@ def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.
     Left: contours of the mean squared error and the first ``n_path_steps`` steps of every path. Right: the loss
     above its minimum, per step (log scale): straight lines mean a constant factor per step.
     """
-    fig, (left, right) = _figure(2, figsize=(9.0, 4.2))
+    fig, (left, right) = _figure(2, figsize=(7.5, 4.0))
     converged = [path for path, losses in runs.values() if losses[-1] <= losses[0]]
     points = np.concatenate([*converged, theta_star[None]])  # (P, 2): what the view must contain
     low, high = points.min(axis=0), points.max(axis=0)
@@ -500,7 +500,7 @@ def plot_batch_size(batch_sizes: Sequence[int], noise: np.ndarray, predicted: np
 
     ``final_losses[batch_size]`` has shape (2 or more, n_seeds): row 0 the training loss, row 1 the validation loss.
     """
-    fig, (left, right) = _figure(2, figsize=(9.0, 3.8))
+    fig, (left, right) = _figure(2, figsize=(7.5, 3.6))
     with style():
         left.plot(batch_sizes, noise, marker="o", linestyle="none", color=PALETTE[0], label="measured")
         left.plot(batch_sizes, predicted, color=PALETTE[1], label="σ²/B · (N-B)/(N-1)")
@@ -547,7 +547,7 @@ def plot_weight_histograms(weights: Mapping[str, np.ndarray], curves: Mapping[st
 
     A run has the same colour and line style in both panels; one legend below the figure names them all.
     """
-    fig, (left, right) = _figure(2, figsize=(9.0, 4.0))
+    fig, (left, right) = _figure(2, figsize=(7.5, 4.0))
     styles = {label: {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % 4]}
               for i, label in enumerate(curves)}
     with style():
@@ -591,7 +591,7 @@ def plot_early_stopping(full: History, stopped: History, patience: int) -> Figur
 def plot_augmentation(image: np.ndarray, shifted: Sequence[np.ndarray],
                       accuracy: Mapping[str, Mapping[str, float]]) -> Figure:
     """Left: one digit and shifted copies, framed. Right: accuracy of each run (``accuracy[run][test set]``)."""
-    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
     with style():
         images_fig, bars_fig = fig.subfigures(1, 2, width_ratios=[1.0, 1.3])
         tiles = images_fig.subplots(2, (len(shifted) + 2) // 2)
@@ -628,7 +628,7 @@ def plot_ensemble(scores: Sequence[np.ndarray]) -> Figure:
 
     ``scores`` is ``subset_ensembles``'s result: ``scores[k - 1]`` has one (loss, accuracy) row per k-model subset.
     """
-    fig, axes = _figure(2, figsize=(9.0, 3.8))
+    fig, axes = _figure(2, figsize=(7.5, 3.6))
     k = np.arange(1, len(scores) + 1)
     with style():
         for ax, column, ylabel in ((axes[0], 0, "cross-entropy loss"), (axes[1], 1, "accuracy")):

@@ -30,7 +30,7 @@ def _draw_bias_variance(fig, degree: int, n_train: int) -> None:
     """One frame: the fits of the chosen degree (left) and the decomposition with that degree marked (right)."""
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)  # no engine at all ("none" keeps a placeholder that costs a layout pass)
-    fits_ax, curve_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.07, right=0.99, bottom=0.27, top=0.92,
+    fits_ax, curve_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.07, right=0.99, bottom=0.27, top=0.87,
                                                             wspace=0.22))
     draw_fits(fits_ax, resampled_fits(degree, n_train))
     fits_ax.set(ylabel="prediction", xticks=(0.0, 0.5, 1.0), yticks=(-2, -1, 0, 1, 2))

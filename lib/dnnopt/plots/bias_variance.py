@@ -137,6 +137,7 @@ def resampled_training_sets(n_train: int, n_sets: int, noise: float = 0.3, seed:
 
 @functools.lru_cache(maxsize=16)
 def _training_sets(n_train: int, n_sets: int, noise: float, seed: int):
+    """``resampled_training_sets``, cached and read-only: every degree is fitted to the same training sets."""
     x, y = resampled_training_sets(n_train, n_sets, noise, seed)
     x.flags.writeable = y.flags.writeable = False  # shared by every caller of the cache
     return x, y

@@ -125,7 +125,10 @@ def test_every_built_page_is_checked(built_book):
 
     built = {path.relative_to(built_book).as_posix() for path in built_book.rglob("*.html")}
     built -= {path for path in built if path.startswith("_")}  # _static, _sources: not pages
-    assert built == set(PAGES), f"pages built but not checked: {sorted(built - set(PAGES))}"
+    assert built == set(PAGES), (
+        f"pages built but not checked: {sorted(built - set(PAGES))} (left over from a removed chapter? "
+        "`jupyter-book clean .` removes old output)"
+    )
 
 
 def test_every_chapter_has_a_working_explorable(visitor, book_chapter):

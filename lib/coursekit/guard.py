@@ -187,9 +187,14 @@ class Guard:
 
     @staticmethod
     def problems(stdout: str, token: str) -> list[str]:
-        """What the check reported; a missing, extra or forged report is itself a problem."""
+        """What the check reported; a missing or doubled report is itself a problem.
+
+        Reports carrying an older token are ignored: a busy kernel may flush an earlier check's
+        output late, under the next request. A second report with this check's token can only
+        be forged by code that read the token from the check's own source.
+        """
         reports = [line.split("\t") for line in stdout.splitlines()
-                   if line.startswith(REPORT_PREFIX + "\t")]
-        if len(reports) != 1 or reports[0][1] != token:
+                   if line.startswith(f"{REPORT_PREFIX}\t{token}")]
+        if len(reports) != 1:
             return ["the integrity check's report was missing or forged"]
         return reports[0][2:]

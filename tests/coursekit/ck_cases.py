@@ -34,16 +34,18 @@ class Case:
 def snoop_code(paths: list[str]) -> str:
     """Try to read each path and print what happened (the content must never appear)."""
     return MSE + f"""
+report = []
 for path in {paths!r}:
     try:
         with open(path, "rb") as handle:
-            print("READ", path, handle.read(200))
+            report.append(f"READ {{path}} {{handle.read(200)}}")
     except OSError as error:
-        print("DENIED", path, type(error).__name__)
+        report.append(f"DENIED {{path}} {{type(error).__name__}}")
 try:
     open("/etc/coursekit-was-here", "w")
 except OSError as error:
-    print("WRITE DENIED", type(error).__name__)
+    report.append(f"WRITE DENIED {{type(error).__name__}}")
+print("\\n".join(report))  # one write: one output message
 """
 
 
@@ -51,12 +53,14 @@ def network_code(port: int) -> str:
     """Try the host's loopback listener and a public address; print what happened."""
     return MSE + f"""
 import socket
+report = []
 for address in [("127.0.0.1", {port}), ("151.101.0.223", 443), ("pypi.org", 443)]:
     try:
         socket.create_connection(address, timeout=2).close()
-        print("CONNECTED", address)
+        report.append(f"CONNECTED {{address}}")
     except OSError as error:
-        print("NO NETWORK", address, type(error).__name__)
+        report.append(f"NO NETWORK {{address}} {{type(error).__name__}}")
+print("\\n".join(report))  # one write: one output message
 """
 
 

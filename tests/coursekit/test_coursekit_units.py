@@ -109,8 +109,10 @@ def test_guard_report_must_be_single_and_carry_the_token():
     report = f"{REPORT_PREFIX}\t{token}\tnumpy.isclose was replaced\n"
     assert Guard.problems("noise\n" + report, token) == ["numpy.isclose was replaced"]
     assert Guard.problems(f"{REPORT_PREFIX}\t{token}\n", token) == []
+    stale = f"{REPORT_PREFIX}\t{'0' * 32}\tflushed late\n"
+    assert Guard.problems(stale + report, token) == ["numpy.isclose was replaced"]
     forged = f"{REPORT_PREFIX}\t{token}\n" + report
-    for stdout in ("", forged, report.replace(token, "0" * 32)):
+    for stdout in ("", forged, stale):
         assert Guard.problems(stdout, token) == ["the integrity check's report was missing or forged"]
 
 

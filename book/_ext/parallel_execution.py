@@ -6,7 +6,7 @@ uses one core. Before Sphinx reads anything, this extension finds the chapters w
 in the execution cache, runs them concurrently (each kernel is its own process), and stores the
 results in the cache exactly as myst-nb would; myst-nb then finds every chapter cached. A chapter
 that fails here is not cached, so myst-nb runs it again itself and reports the error as usual.
-Notebooks with their own execution settings (``mystnb`` metadata) are left to myst-nb.
+Notebooks with their own execution settings (``mystnb: execution_*`` metadata) are left to myst-nb.
 
 Kernels inherit the build's environment; unless it says otherwise, each kernel gets one BLAS
 thread (the chapters' matrices are small): two kernels with a thread pool each on two cores made
@@ -45,7 +45,8 @@ def _uncached_notebooks(env: Any, docnames: list[str], cache: Any) -> list[tuple
         notebook = reader.read(text)
         excluded = any(PurePosixPath(path.as_posix()).match(p) for p in nb_config.execution_excludepatterns)
         has_code = any(cell.cell_type == "code" for cell in notebook.cells)
-        if excluded or not has_code or nb_config.metadata_key in notebook.metadata:
+        own_settings = any(key.startswith("execution") for key in notebook.metadata.get(nb_config.metadata_key, {}))
+        if excluded or not has_code or own_settings:
             continue
         try:
             cache.match_cache_notebook(notebook)

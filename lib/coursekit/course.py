@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import parse_utc
 from traitlets.config import Config, PyFileConfigLoader
 
 from .grading import CONFIG_SECTIONS, MAX_NOTEBOOK_BYTES, GradingTask
@@ -126,11 +127,22 @@ class Course:
         sources = self.sources(assignment)
         folder = self.submitted_dir(assignment, student)
         submitted = {name: _read_capped(folder / f"{name}.ipynb") for name in sources}
-        stamp = folder / "timestamp.txt"
-        timestamp = stamp.read_text().strip() if stamp.is_file() else None
         return GradingTask(assignment, student, submitted, sources, limits,
                            self.nbgrader_settings(), self.release_files(assignment),
-                           timestamp or None)
+                           _timestamp(folder / "timestamp.txt"))
+
+
+def _timestamp(path: Path) -> str | None:
+    """nbgrader's submission time, if the file holds one it can parse (else None, logged)."""
+    if not path.is_file():
+        return None
+    text = path.read_text(errors="replace").strip()
+    try:
+        parse_utc(text)
+    except (ValueError, OverflowError):
+        logging.getLogger("coursekit").warning("ignoring %s: not a timestamp (%r)", path, text[:40])
+        return None
+    return text
 
 
 def _read_capped(path: Path) -> bytes | None:

@@ -16,7 +16,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import psutil
@@ -44,25 +45,37 @@ def make_course(template: Path, root: Path, students: dict[str, Case]) -> Path:
     return root
 
 
-def grade(root: Path, *args: str) -> subprocess.Popen:
-    """Start ``coursekit grade demo`` on ``root``; its output goes to ``root/grade.log``."""
+@contextmanager
+def grading(root: Path, *args: str) -> Iterator[subprocess.Popen]:
+    """``coursekit grade demo`` on ``root`` in the background, output in ``root/grade.log``;
+    killed at the end, with every process it started, if it is still running."""
     with (root / "grade.log").open("w") as log:
-        return subprocess.Popen([sys.executable, "-m", "coursekit.cli", "--course", str(root),
-                                 "grade", "demo", *LIMITS, *args],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        grader = subprocess.Popen([sys.executable, "-m", "coursekit.cli", "--course", str(root),
+                                   "grade", "demo", *LIMITS, *args],
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield grader
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+            grader.wait()
 
 
 def finish(root: Path, grader: subprocess.Popen) -> str:
-    """Wait for ``grader`` (killing it if it overruns) and return what it printed."""
+    """Wait for ``grader`` to succeed; return what it printed."""
     try:
         grader.wait(GRADE_SECONDS)
     except subprocess.TimeoutExpired:
-        os.killpg(grader.pid, signal.SIGKILL)
-        grader.wait()
         pytest.fail(f"coursekit grade ran over {GRADE_SECONDS} s:\n{(root / 'grade.log').read_text()}")
     output = (root / "grade.log").read_text()
     assert grader.returncode == 0, output
     return output
+
+
+def grade(root: Path, *args: str) -> str:
+    """Run ``coursekit grade demo`` on ``root``; return what it printed."""
+    with grading(root, *args) as grader:
+        return finish(root, grader)
 
 
 def ledgers(root: Path) -> dict[str, dict]:
@@ -92,10 +105,10 @@ def test_cluster_grades_exactly_as_local_mode(demo_template, tmp_path):
     students = {name: CASES[name] for name in MIXED}
     local = make_course(demo_template, tmp_path / "local", students)
     remote = make_course(demo_template, tmp_path / "remote", students)
-    local_output = finish(local, grade(local, "--workers", "2"))
+    local_output = grade(local, "--workers", "2")
     (tmp_path / "dask").mkdir()
     with loopback_cluster(2, tmp_path / "dask") as cluster:
-        remote_output = finish(remote, grade(remote, "--scheduler", cluster.address))
+        remote_output = grade(remote, "--scheduler", cluster.address)
     assert f"{len(MIXED)} graded now" in remote_output
     assert gradebook_dump(remote) == gradebook_dump(local)
     assert ledgers(remote) == ledgers(local)
@@ -113,8 +126,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(demo_template, tmp_path):
                 for name in ("good", "mse_sum", "relu_only")}
     root = make_course(demo_template, tmp_path / "course", students)
     (tmp_path / "dask").mkdir()
-    with loopback_cluster(2, tmp_path / "dask") as cluster:
-        grader = grade(root, "--scheduler", cluster.address)
+    with (loopback_cluster(2, tmp_path / "dask") as cluster,
+          grading(root, "--scheduler", cluster.address) as grader):
         victim = _busy_worker(cluster.workers, root, grader)
         os.killpg(victim.pid, signal.SIGKILL)  # the worker, its nanny and its sandbox
         done_before = len(ledgers(root))
@@ -180,7 +193,7 @@ def test_a_submission_that_keeps_killing_workers_is_flagged(demo_template, tmp_p
     with loopback_cluster(3, tmp_path / "dask",
                           env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
                           worker_args=["--no-nanny", "--preload", str(preload)]) as cluster:
-        output = finish(root, grade(root, "--scheduler", cluster.address))
+        output = grade(root, "--scheduler", cluster.address)
         dead = [worker for worker in cluster.workers if worker.poll() is not None]
     assert len(dead) == 2, output
     entries = ledgers(root)

@@ -104,7 +104,7 @@ class _Session:
                    budgeted=budgeted)
         end = min(time.monotonic() + timeout, self.deadline)
         interrupted, replied_at = False, None
-        while not run.idle:
+        while not (run.idle and run.reply is not None):
             now = time.monotonic()
             if replied_at is not None and now > replied_at + IDLE_WAIT:
                 break  # the reply is authoritative; an "idle" lost with a dropped message is not
@@ -201,7 +201,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     modules = ALWAYS_WATCHED + [m for cell in tests for m in imported_modules(cell.source)
                                 if m.split(".")[0] not in UNWATCHED]
     guard = Guard(modules=list(dict.fromkeys(modules)))
-    stop_reason = None
+    stop_reason, reached = None, []  # why the run stopped early; the cells sent to the kernel
     try:
         with SandboxedKernel(limits, files) as kernel:
             session = _Session(kernel, limits, deadline=start + limits.notebook_timeout)
@@ -210,6 +210,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
                 for cell in cells:
                     if stop_reason is not None:
                         break
+                    reached.append(cell)
                     stop_reason = _run_cell(session, guard, cell, execution)
             finally:
                 session.close()
@@ -218,7 +219,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
         execution.flags.append(execution.error)
         stop_reason = "the sandbox failed"
     for cell in tests:
-        if stop_reason is not None and cell.execution_count is None and not cell.outputs:
+        if not any(cell is other for other in reached):
             cell.outputs = [_error("NotRunError", f"this test was not run: {stop_reason}")]
     execution.seconds = time.monotonic() - start
     return execution

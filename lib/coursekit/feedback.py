@@ -24,6 +24,7 @@ from traitlets import Dict
 from traitlets.config import Config
 
 from .course import Course
+from .grading import nbgrader_log
 from .redact import hidden_lines, redact_notebook
 
 __all__ = ["FeedbackReport", "HideHiddenTests", "generate_feedback"]
@@ -83,12 +84,16 @@ def generate_feedback(course: Course, assignment: str, *,
     config = Config(course.config)
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests(secrets=sources),
                                              CSSHTMLHeaderPreprocessor]
+    graded = {s for s in course.students(assignment)
+              if list(course.autograded_dir(assignment, s).glob("*.ipynb"))}
     coursedir = course.coursedir
     coursedir.assignment_id, coursedir.student_id = assignment, "*"
-    coursedir.student_id_exclude = ",".join(report.withheld)
-    students = [s for s in course.students(assignment) if s not in report.withheld]
-    if any((course.autograded_dir(assignment, s)).is_dir() for s in students):
-        converter = GenerateFeedback(coursedir=coursedir, config=config)
+    # nbgrader only knows to skip students by name: the withheld ones, and those with nothing
+    # graded (no notebook could be read)
+    skipped = sorted(set(report.withheld) | (set(course.students(assignment)) - graded))
+    coursedir.student_id_exclude = ",".join(skipped)
+    if graded - set(report.withheld):
+        converter = GenerateFeedback(coursedir=coursedir, config=config, log=nbgrader_log)
         converter.force = True
         converter.start()
     for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -73,14 +74,16 @@ class GradebookWriter:
     def _record(self, result: GradingResult) -> None:
         course, student = self.course, result.student
         folder = course.autograded_dir(self.assignment, student)
-        folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)  # what an earlier grading wrote
+        if any(notebook.notebook is not None for notebook in result.notebooks):
+            folder.mkdir(parents=True)
+            if result.timestamp:
+                _write_atomic(folder / "timestamp.txt", result.timestamp)
         timestamp = parse_utc(result.timestamp) if result.timestamp else None
         with course.gradebook() as gb:
             gb.update_or_create_student(student)
             options = {"timestamp": timestamp} if timestamp else {}
             gb.update_or_create_submission(self.assignment, student, **options)
-        if result.timestamp:
-            _write_atomic(folder / "timestamp.txt", result.timestamp)
         for notebook in result.notebooks:
             path = folder / f"{notebook.name}.ipynb"
             resources = {"nbgrader": {"db_url": course.db_url, "assignment": self.assignment,
@@ -90,8 +93,6 @@ class GradebookWriter:
                 graded = nbformat.reads(notebook.notebook, as_version=4)
                 for step in (SaveAutoGrades, AssignLatePenalties):
                     graded, resources = step(config=course.config)(graded, resources)
-            else:
-                path.unlink(missing_ok=True)
             with course.gradebook() as gb:
                 submitted = gb.find_submission_notebook(notebook.name, self.assignment, student)
                 if notebook.notebook is None:

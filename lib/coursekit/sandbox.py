@@ -153,8 +153,11 @@ def _cgroup_parent(kind: str) -> Path | None:
         parent = CGROUP_V1_PIDS / "coursekit"
     try:
         parent.mkdir(exist_ok=True)
-        if kind == "cgroup-v2" and "pids" not in _read(parent / "cgroup.subtree_control"):
-            (parent / "cgroup.subtree_control").write_text("+pids")
+        if kind == "cgroup-v2":  # the controller must reach our cgroup, then its children
+            if "pids" not in _read(parent / "cgroup.controllers").split():
+                return None
+            if "pids" not in _read(parent / "cgroup.subtree_control").split():
+                (parent / "cgroup.subtree_control").write_text("+pids")
     except OSError:
         return None
     return parent

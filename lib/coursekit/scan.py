@@ -91,8 +91,11 @@ def suspicious_code(source: str, protected: set[str] = frozenset(),
     for node in ast.walk(tree):
         reasons += _check_node(node, aliases)
     for node in tree.body:
-        for name in _rebound_names(node) & set(protected):
+        rebound = _rebound_names(node)
+        for name in sorted(rebound & set(protected)):
             reasons.append(f"redefines {name!r}, which a read-only cell defines")
+        for name in sorted(rebound & aliases - set(protected)):
+            reasons.append(f"rebinds {name!r}, the name of an imported module")
     return list(dict.fromkeys(reasons))
 
 

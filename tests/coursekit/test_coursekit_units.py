@@ -51,6 +51,8 @@ def test_scan_flags_rebinding_what_locked_cells_define():
     assert suspicious_code("np = object()", protected={"np"}) == [
         "redefines 'np', which a read-only cell defines"]
     assert suspicious_code("import numpy as np", protected={"np"}) == []  # the same module
+    assert suspicious_code("np = FakeNumpy()", aliases={"np"}) == [
+        "rebinds 'np', the name of an imported module"]
 
 
 def test_defined_and_imported_names():

@@ -357,13 +357,14 @@ class SandboxedKernel:
         _check_mounts(mounts, self.limits.protect)
         scratch = str(self.limits.scratch_mb << 20)
         args = [self.caps.bwrap, *_namespace_args(), *_root_args()]
-        for path in mounts:
-            args += ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", scratch, "--tmpfs", HOME, "--size", scratch, "--tmpfs", "/tmp",
                  "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-                 "--size", "1048576", "--tmpfs", "/run", "--dir", SOCKETS,
-                 "--remount-ro", "/"]  # the root tmpfs bwrap builds must not take writes
+                 "--size", "1048576", "--tmpfs", "/run", "--dir", SOCKETS]
+        # Python after the tmpfs mounts: a virtualenv under /tmp (a CI checkout) must not be hidden by the new /tmp
+        for path in mounts:
+            args += ["--ro-bind", path, path]
+        args += ["--remount-ro", "/"]  # the root tmpfs bwrap builds must not take writes
         fds = []
         for name, data in [("connection.json", json.dumps(connection).encode()),
                            *self.files.items()]:

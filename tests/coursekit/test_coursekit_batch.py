@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from ck_cases import ANY_FLAG, CASES, RELU, network_code, snoop_code, write_submission
-from conftest import (
+from ck_helpers import (
     LIMITS,
     gradebook_dump,
     hidden_test_lines,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import hidden_test_lines, leaked_lines, run_coursekit
+from ck_helpers import hidden_test_lines, leaked_lines, run_coursekit
 
 from coursekit.course import Course
 from coursekit.execute import is_test_cell

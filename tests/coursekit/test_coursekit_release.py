@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import run_coursekit
+from ck_helpers import run_coursekit
 
 from coursekit import demo
 from coursekit.release import _leaks

@@ -13,7 +13,7 @@ from contextlib import closing
 
 import pytest
 from ck_cases import CASES, write_submission
-from conftest import LIMITS, run_coursekit, totals
+from ck_helpers import LIMITS, run_coursekit, totals
 
 pytestmark = pytest.mark.slow
 

@@ -59,10 +59,12 @@ class Explorable:
     defaults : the values shown first (default: the first value of each control)
     figsize, dpi : size of every frame
     alt : text alternative describing the figure (for screen readers and when images are off)
+    layout : matplotlib layout engine of each frame; None (with fixed margins set in ``draw``) skips the layout
+        pass, about 30% of a frame's drawing time
     """
 
     def __init__(self, draw: Callable, controls: dict[str, Sequence], defaults: dict | None = None,
-                 figsize=(7.0, 3.5), dpi: int = 80, alt: str = "") -> None:
+                 figsize=(7.0, 3.5), dpi: int = 80, alt: str = "", layout: str | None = "tight") -> None:
         if not controls:
             raise ValueError("an explorable needs at least one control")
         self.controls = {name: list(values) for name, values in controls.items()}
@@ -77,7 +79,7 @@ class Explorable:
             if name not in self.controls or value not in self.controls[name]:
                 raise ValueError(f"default {name}={value!r} is not one of the control's values")
             self.values[name] = value
-        self.draw, self.figsize, self.dpi, self.alt = draw, figsize, dpi, alt
+        self.draw, self.figsize, self.dpi, self.alt, self.layout = draw, figsize, dpi, alt, layout
         self.latencies: list[float] = []  # seconds per live update (recompute + redraw)
         self._frames: dict[tuple, bytes] = {}
 
@@ -92,8 +94,8 @@ class Explorable:
         return self._frame(self.values)
 
     def _render(self, values: dict) -> bytes:
-        with style():  # "tight" layout and no bbox="tight" re-draw: about 30% faster than constrained layout
-            fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="tight")
+        with style():  # "tight" layout, no bbox="tight" re-draw: about 30% faster than constrained layout
+            fig = Figure(figsize=self.figsize, dpi=self.dpi, layout=self.layout)
             self.draw(fig, **values)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png")  # the style sets no savefig.bbox: every frame keeps the same size

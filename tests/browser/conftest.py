@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from book_site import ARTIFACTS, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -255,10 +256,18 @@ class Visitor:
         page.on("console", lambda m: m.type == "error" and record.console_errors.append(f"console: {m.text}"))
         page.on("pageerror", lambda error: record.console_errors.append(f"uncaught: {error}"))
         page.goto(url, wait_until="load")
-        if page.locator("meta[http-equiv='Refresh' i]").count():  # index.html redirects to the root
-            page.wait_for_url(lambda landed: landed != url)
-            page.wait_for_load_state("load")
-        page.evaluate(SETTLE_JS)
+        # index.html redirects with <meta http-equiv="Refresh">: that navigation may start at any moment after "load"
+        # (even during the checks below), so a step that loses its page to it is retried on the page it lands on
+        for attempt in range(3):
+            try:
+                if page.locator("meta[http-equiv='Refresh' i]").count():
+                    page.wait_for_url(lambda landed: landed != url, wait_until="load")
+                page.evaluate(SETTLE_JS)
+                break
+            except PlaywrightError as error:
+                if "context was destroyed" not in str(error) or attempt == 2:
+                    raise
+                page.wait_for_load_state("load")
         page.wait_for_load_state("networkidle")
         return page
 

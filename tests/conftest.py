@@ -2,7 +2,7 @@
 
 Tests that take a ``book_chapter`` argument run once per teaching chapter, tests that take a
 ``book_page`` argument once per HTML page of the built book (chapters, the other TOC pages, and
-Sphinx's index and search pages). Both lists come from ``_toc.yml`` (tests/book_site.py), so they
+Sphinx's index and search pages). Both lists come from ``_toc.yml`` (tests/book/site.py), so they
 are known before the build.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from book_site import ARTIFACTS, BUILD_COMMAND, CHAPTERS, HTML_DIR, PAGES, SPHINX_PROBLEM, build_book
+
+from tests.book.site import ARTIFACTS, BUILD_COMMAND, CHAPTERS, HTML_DIR, PAGES, SPHINX_PROBLEM, build_book
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

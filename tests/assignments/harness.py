@@ -1,4 +1,4 @@
-"""Support for ``tests/test_assignments.py``: regenerate releases, build submissions, autograde them in parallel.
+"""Support for ``test_assignments.py``: regenerate releases, build submissions, autograde them in parallel.
 
 nbgrader is imported only inside worker processes (``generate_release`` and ``autograde`` run there), each job in
 its own scratch course directory with its own copy of the gradebook, so jobs never share an SQLite writer.

@@ -1,5 +1,5 @@
 # Grading helpers, hidden from students. Every solution notebook's first test cell opens with this exact text as a
-# hidden-tests block (tests/test_assignments.py checks the copies; see tests/assignments/README.md).
+# hidden-tests block (tests/assignments/test_assignments.py checks the copies; see tests/assignments/README.md).
 import sys as _sys
 import types as _types
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from book_site import ARTIFACTS, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+
+from tests.book.site import ARTIFACTS, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

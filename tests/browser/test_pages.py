@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from book_site import toc_documents
+
+from tests.book.site import toc_documents
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +122,7 @@ def test_prev_next_follow_the_table_of_contents(visit, site):
 
 
 def test_every_built_page_is_checked(built_book):
-    from book_site import PAGES
+    from tests.book.site import PAGES
 
     built = {path.relative_to(built_book).as_posix() for path in built_book.rglob("*.html")}
     built -= {path for path in built if path.startswith("_")}  # _static, _sources: not pages

@@ -1,20 +1,12 @@
-"""Fixtures for the coursekit tests; the helpers live in ``ck_helpers`` (also re-exported here)."""
+"""Fixtures for the coursekit tests; their helpers are in ``tests.coursekit.helpers``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from ck_helpers import (  # noqa: F401 - re-exported for modules that import them from conftest
-    LIMITS,
-    gradebook_dump,
-    hidden_test_lines,
-    html_text,
-    leaked_lines,
-    make_demo_course,
-    run_coursekit,
-    totals,
-)
+
+from tests.coursekit.helpers import make_demo_course
 
 
 @pytest.fixture(scope="session")

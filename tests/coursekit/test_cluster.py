@@ -22,10 +22,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from ck_cases import CASES, Case, write_submission
-from conftest import gradebook_dump, totals
 
 from coursekit.cluster import loopback_cluster
+from tests.coursekit.cases import CASES, Case, write_submission
+from tests.coursekit.helpers import gradebook_dump, totals
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """Adversarial submissions through ``coursekit grade --workers 2``, then feedback and export.
 
-One batch (module fixture) grades every case of ``ck_cases.CASES`` side by side with good
+One batch (module fixture) grades every case of ``tests.coursekit.cases.CASES`` side by side with good
 submissions; the tests then check each outcome, the gradebook, the sandbox's denials,
 repeatability, and that no feedback page holds a line of a hidden test.
 """
@@ -19,8 +19,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from ck_cases import ANY_FLAG, CASES, RELU, network_code, snoop_code, write_submission
-from ck_helpers import (
+
+from coursekit.course import Course
+from coursekit.feedback import generate_feedback
+from coursekit.sandbox import capabilities
+from tests.coursekit.cases import ANY_FLAG, CASES, RELU, network_code, snoop_code, write_submission
+from tests.coursekit.helpers import (
     LIMITS,
     gradebook_dump,
     hidden_test_lines,
@@ -28,10 +32,6 @@ from ck_helpers import (
     run_coursekit,
     totals,
 )
-
-from coursekit.course import Course
-from coursekit.feedback import generate_feedback
-from coursekit.sandbox import capabilities
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from ck_helpers import hidden_test_lines, leaked_lines, run_coursekit
 
 from coursekit.course import Course
 from coursekit.execute import is_test_cell
@@ -25,6 +24,7 @@ from coursekit.gradebook import GradebookWriter
 from coursekit.grading import grade
 from coursekit.release import release
 from coursekit.sandbox import SandboxLimits
+from tests.coursekit.helpers import hidden_test_lines, leaked_lines, run_coursekit
 
 pytestmark = pytest.mark.slow
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from ck_helpers import run_coursekit
 
 from coursekit import demo
 from coursekit.release import _leaks
+from tests.coursekit.helpers import run_coursekit
 
 
 @pytest.mark.slow

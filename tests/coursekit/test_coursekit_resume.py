@@ -12,8 +12,9 @@ import time
 from contextlib import closing
 
 import pytest
-from ck_cases import CASES, write_submission
-from ck_helpers import LIMITS, run_coursekit, totals
+
+from tests.coursekit.cases import CASES, write_submission
+from tests.coursekit.helpers import LIMITS, run_coursekit, totals
 
 pytestmark = pytest.mark.slow
 

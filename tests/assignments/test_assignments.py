@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from assignments import harness
+
+from tests.assignments import harness
 
 pytestmark = pytest.mark.slow
 

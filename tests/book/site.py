@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HTML_DIR = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "test-artifacts"
 # The README's build plus --all: every page is read again (executed chapters still come from the

@@ -14,9 +14,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from book_site import CHAPTERS, ROOT, build_book, toc_documents
 from bs4 import BeautifulSoup
 from PIL import Image
+
+from tests.book.site import CHAPTERS, ROOT, build_book, toc_documents
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,9 @@ import importlib.util
 import sys
 
 import pytest
-from book_site import ROOT
 from sphinx.builders.html._assets import _JavaScript
+
+from tests.book.site import ROOT
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import accessibility

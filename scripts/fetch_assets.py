@@ -111,9 +111,7 @@ def _npm_pack(package: Package, workdir: Path) -> Path:
         "--fetch-retries=1", "--fetch-timeout=60000", "--pack-destination", str(workdir),
     ]  # fmt: skip
     try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
     except FileNotFoundError:
         sys.exit(
             "fetch_assets: `npm` was not found. Install Node.js/npm (Debian: apt-get install npm); "

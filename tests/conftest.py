@@ -46,7 +46,8 @@ def built_book(request: pytest.FixtureRequest) -> Path:
             tail = "\n".join(log.splitlines()[-40:])
             pytest.fail(
                 f"`jupyter-book {' '.join(BUILD_COMMAND)}` exited {status} with "
-                f"{len(problems)} warnings/errors:\n" + "\n".join(problems[:50])
+                f"{len(problems)} warnings/errors:\n"
+                + "\n".join(problems[:50])
                 + f"\n--- end of the build log ---\n{tail}",
                 pytrace=False,
             )

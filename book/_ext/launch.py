@@ -59,8 +59,7 @@ def point_colab_at_notebook(
     for button in _buttons(context.get("header_buttons", [])):
         if button.get("url", "").startswith(colab_url.rstrip("/")):
             button["url"] = (
-                f"{colab_url.rstrip('/')}/github/{org_repo}/blob/"
-                f"{app.config.launch_notebooks_branch}/{notebook}"
+                f"{colab_url.rstrip('/')}/github/{org_repo}/blob/{app.config.launch_notebooks_branch}/{notebook}"
             )
 
 

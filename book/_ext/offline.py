@@ -40,9 +40,7 @@ REQUIRED_ASSETS = (
 )
 FONT_AWESOME_LOCAL = "_static/font-awesome/css/font-awesome.min.css"
 # e.g. https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css
-FONT_AWESOME_CDN = re.compile(
-    r"(?:https?:)?//[^\"'\s]+/font-awesome/4\.[\d.]+/css/font-awesome(?:\.min)?\.css"
-)
+FONT_AWESOME_CDN = re.compile(r"(?:https?:)?//[^\"'\s]+/font-awesome/4\.[\d.]+/css/font-awesome(?:\.min)?\.css")
 # Attributes through which a page loads something as it opens (links to click are fine).
 LOADED_URL = re.compile(
     r"<(?:script|img|iframe|source|video|audio|embed)\b[^>]*?\ssrc=[\"']((?:https?:)?//[^\"']+)"
@@ -106,9 +104,7 @@ def third_party_urls(context: dict[str, Any]) -> list[str]:
     return urls
 
 
-def localize_page(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
+def localize_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     drop_duplicate_scripts(context)
     if "body" in context:
         local = context["pathto"](FONT_AWESOME_LOCAL, 1)

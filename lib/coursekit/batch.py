@@ -51,16 +51,18 @@ class BatchSummary:
     def table(self) -> str:
         """A plain-text summary: totals, then one line per submission worth a look."""
         done = sum(self.counts.values())
-        lines = [f"coursekit grade {self.assignment}: {done} graded now, "
-                 f"{self.skipped} already graded (skipped)"]
-        for label, value in [("graded", self.counts["graded"]),
-                             ("timed out", self.counts["timed out"]),
-                             ("failed", self.counts["failed"]),
-                             ("flagged", len(self.flagged))]:
+        lines = [f"coursekit grade {self.assignment}: {done} graded now, {self.skipped} already graded (skipped)"]
+        for label, value in [
+            ("graded", self.counts["graded"]),
+            ("timed out", self.counts["timed out"]),
+            ("failed", self.counts["failed"]),
+            ("flagged", len(self.flagged)),
+        ]:
             lines.append(f"  {label:<10} {value:>5}")
         if self.seconds:
-            lines.append(f"  {'mean time':<10} {sum(self.seconds) / len(self.seconds):>5.1f} s "
-                         "per submission (in a worker)")
+            lines.append(
+                f"  {'mean time':<10} {sum(self.seconds) / len(self.seconds):>5.1f} s per submission (in a worker)"
+            )
         for worker, count in sorted(self.workers.items()):
             lines.append(f"  worker {worker}: {count} graded")
         review = {r.student: r for r in self.not_graded + self.flagged}
@@ -74,10 +76,16 @@ class BatchSummary:
         return "\n".join(lines)
 
 
-def grade_assignment(course: Course, assignment: str, *, workers: int | None = None,
-                     limits: SandboxLimits | None = None, force: bool = False,
-                     students: list[str] | None = None,
-                     scheduler: str | None = None) -> BatchSummary:
+def grade_assignment(
+    course: Course,
+    assignment: str,
+    *,
+    workers: int | None = None,
+    limits: SandboxLimits | None = None,
+    force: bool = False,
+    students: list[str] | None = None,
+    scheduler: str | None = None,
+) -> BatchSummary:
     """Autograde ``submitted/*/<assignment>/`` into the gradebook; see the module docstring.
 
     Parameters
@@ -98,26 +106,26 @@ def grade_assignment(course: Course, assignment: str, *, workers: int | None = N
         Address of a Dask scheduler whose workers grade (default: a local cluster).
     """
     limits = limits or SandboxLimits()
-    limits = SandboxLimits(**{**limits.__dict__,
-                              "protect": limits.protect + course.protected_paths()})
+    limits = SandboxLimits(**{**limits.__dict__, "protect": limits.protect + course.protected_paths()})
     writer = GradebookWriter(course, assignment)
     summary = BatchSummary(assignment)
     tasks = []
     for student in students or course.students(assignment):
         task = course.task(assignment, student, limits)
         ledger = writer.ledger(student)
-        if (not force and ledger is not None and ledger.get("complete")
-                and ledger.get("key") == task.key()):
+        if not force and ledger is not None and ledger.get("complete") and ledger.get("key") == task.key():
             summary.skipped += 1
         else:
             tasks.append(task)
     if not tasks:
         return summary
     local_workers = min(workers or os.cpu_count() or 1, len(tasks))
-    with (cluster.connect(scheduler, local_workers, require_sandbox=limits.require_sandbox)
-          as client,
-          tqdm(total=len(tasks), unit="submission", disable=not sys.stderr.isatty(),
-               desc=f"grading {assignment}") as progress):
+    with (
+        cluster.connect(scheduler, local_workers, require_sandbox=limits.require_sandbox) as client,
+        tqdm(
+            total=len(tasks), unit="submission", disable=not sys.stderr.isatty(), desc=f"grading {assignment}"
+        ) as progress,
+    ):
         for result, worker in cluster.grade_on_cluster(client, tasks):
             writer.record(result)
             summary.add(result, worker)

@@ -32,8 +32,7 @@ from .release import release
 __all__ = ["main", "make_course"]
 
 
-def make_course(root: Path, submissions: int, course: Path | None = None,
-                assignment: str = demo.ASSIGNMENT) -> str:
+def make_course(root: Path, submissions: int, course: Path | None = None, assignment: str = demo.ASSIGNMENT) -> str:
     """Build a course with ``submissions`` students in ``root``; return the assignment name."""
     if course is None:
         demo.create_course(root)
@@ -49,8 +48,9 @@ def make_course(root: Path, submissions: int, course: Path | None = None,
         folder.mkdir(parents=True)
         variant = variants[index % len(variants)]
         if course is None and index % 4 == 3:  # the demo also gets half-right answers
-            half = demo.submission(target.release_dir(assignment) / f"{assignment}.ipynb",
-                                   {"relu": demo.CORRECT["relu"]})
+            half = demo.submission(
+                target.release_dir(assignment) / f"{assignment}.ipynb", {"relu": demo.CORRECT["relu"]}
+            )
             nbformat.write(half, folder / f"{assignment}.ipynb")
             continue
         for notebook in variant.glob("*.ipynb"):
@@ -60,8 +60,7 @@ def make_course(root: Path, submissions: int, course: Path | None = None,
 
 def _timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.perf_counter() - start
 
 
@@ -71,8 +70,9 @@ def _totals(root: Path, assignment: str) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursekit.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--course", type=Path, help="a course root to take the assignment from")
@@ -89,27 +89,27 @@ def main(argv: list[str] | None = None) -> int:
             commands[f"coursekit grade --workers {workers}"] = [*grade, "--workers", str(workers)]
         seconds, totals = {}, {}
         for index, (label, command) in enumerate(commands.items()):
-            seconds[label], totals[label] = _run(base, Path(tmp) / f"run{index}", command,
-                                                 assignment)
+            seconds[label], totals[label] = _run(base, Path(tmp) / f"run{index}", command, assignment)
         (Path(tmp) / "dask").mkdir()
         start = time.perf_counter()
         with loopback_cluster(args.workers, Path(tmp) / "dask") as cluster:
             cluster_start = time.perf_counter() - start
             label = f"coursekit grade --scheduler (loopback, {args.workers} workers)"
-            seconds[label], totals[label] = _run(base, Path(tmp) / "cluster",
-                                                 [*grade, "--scheduler", cluster.address],
-                                                 assignment)
+            seconds[label], totals[label] = _run(
+                base, Path(tmp) / "cluster", [*grade, "--scheduler", cluster.address], assignment
+            )
     n = args.submissions
     print(f"{n} submissions of {assignment!r}")
     print(f"  {'command':<52} {'wall s':>7} {'s/submission':>13} {'submissions/s':>14}")
     for label, wall in seconds.items():
         print(f"  {label:<52} {wall:7.1f} {wall / n:13.2f} {n / wall:14.2f}")
     parallel = f"coursekit grade --workers {args.workers}"
-    print(f"  speed-up of --workers {args.workers} over nbgrader: "
-          f"{seconds[nbgrader] / seconds[parallel]:.2f}x")
+    print(f"  speed-up of --workers {args.workers} over nbgrader: {seconds[nbgrader] / seconds[parallel]:.2f}x")
     print(f"  (the loopback cluster took {cluster_start:.1f} s to start, not counted above)")
-    disagreeing = {label: sorted(s for s, total in totals[nbgrader].items() if got.get(s) != total)
-                   for label, got in totals.items()}
+    disagreeing = {
+        label: sorted(s for s, total in totals[nbgrader].items() if got.get(s) != total)
+        for label, got in totals.items()
+    }
     for label, students in disagreeing.items():
         if students:
             print(f"  totals of {label} differ from nbgrader's for {students[:5]}")
@@ -118,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(disagreeing.values()) else 0
 
 
-def _run(base: Path, root: Path, command: list[str],
-         assignment: str) -> tuple[float, dict[str, float]]:
+def _run(base: Path, root: Path, command: list[str], assignment: str) -> tuple[float, dict[str, float]]:
     """Time ``command`` on a fresh copy of the course ``base``; return that and the totals."""
     shutil.copytree(base, root)
     return _timed(command, root), _totals(root, assignment)

@@ -15,45 +15,69 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="coursekit", description="Sandboxed, parallel, resumable nbgrader autograding "
-        "with feedback that never shows hidden tests.")
-    parser.add_argument("--course", default=".", help="course root, where nbgrader_config.py "
-                        "is (default: the current directory)")
+        prog="coursekit",
+        description="Sandboxed, parallel, resumable nbgrader autograding with feedback that never shows hidden tests.",
+    )
+    parser.add_argument(
+        "--course", default=".", help="course root, where nbgrader_config.py is (default: the current directory)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser("release", help="generate the student version and check it")
     release.add_argument("assignment")
-    release.add_argument("--no-grade-check", action="store_true",
-                         help="skip grading the source (full marks) and release (reported)")
+    release.add_argument(
+        "--no-grade-check", action="store_true", help="skip grading the source (full marks) and release (reported)"
+    )
 
     grade = commands.add_parser("grade", help="autograde submitted/*/ASSIGNMENT/")
     grade.add_argument("assignment")
     defaults = SandboxLimits()
-    grade.add_argument("--workers", type=int,
-                       help=f"local worker processes (default: number of cores, {os.cpu_count()})")
-    grade.add_argument("--scheduler", metavar="ADDRESS",
-                       help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. "
-                       "tcp://10.0.0.5:8786) instead of local worker processes")
-    grade.add_argument("--timeout", type=float, default=defaults.cell_timeout,
-                       help="seconds per cell (default: %(default)s)")
-    grade.add_argument("--notebook-timeout", type=float, default=defaults.notebook_timeout,
-                       help="seconds per notebook (default: %(default)s)")
-    grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb,
-                       help="address space per sandboxed process (default: %(default)s)")
-    grade.add_argument("--output-kb", type=int, default=defaults.output_kb,
-                       help="output kept per notebook (default: %(default)s)")
-    grade.add_argument("--max-procs", type=int, default=defaults.max_procs,
-                       help="processes and threads per sandbox (default: %(default)s)")
+    grade.add_argument(
+        "--workers", type=int, help=f"local worker processes (default: number of cores, {os.cpu_count()})"
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+        "tcp://10.0.0.5:8786) instead of local worker processes",
+    )
+    grade.add_argument(
+        "--timeout", type=float, default=defaults.cell_timeout, help="seconds per cell (default: %(default)s)"
+    )
+    grade.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=defaults.notebook_timeout,
+        help="seconds per notebook (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--memory-mb",
+        type=int,
+        default=defaults.memory_mb,
+        help="address space per sandboxed process (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--output-kb", type=int, default=defaults.output_kb, help="output kept per notebook (default: %(default)s)"
+    )
+    grade.add_argument(
+        "--max-procs",
+        type=int,
+        default=defaults.max_procs,
+        help="processes and threads per sandbox (default: %(default)s)",
+    )
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
-    grade.add_argument("--force", action="store_true",
-                       help="grade again submissions already graded with the same inputs")
-    grade.add_argument("--require-sandbox", action="store_true",
-                       help="fail instead of running student code without bubblewrap")
+    grade.add_argument(
+        "--force", action="store_true", help="grade again submissions already graded with the same inputs"
+    )
+    grade.add_argument(
+        "--require-sandbox", action="store_true", help="fail instead of running student code without bubblewrap"
+    )
 
     feedback = commands.add_parser("feedback", help="HTML feedback without hidden tests")
     feedback.add_argument("assignment")
-    feedback.add_argument("--include-flagged", action="store_true",
-                          help="also write feedback for submissions flagged for review")
+    feedback.add_argument(
+        "--include-flagged", action="store_true", help="also write feedback for submissions flagged for review"
+    )
 
     export = commands.add_parser("export", help="grades as CSV (nbgrader's export)")
     export.add_argument("--csv", default="grades.csv", help="output path (default: %(default)s)")
@@ -68,8 +92,10 @@ def _release(course: Course, args) -> int:
         print(f"  {note}")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}", file=sys.stderr)
-    print(f"released {args.assignment} to {course.release_dir(args.assignment)}"
-          + (" with problems" if report.problems else ""))
+    print(
+        f"released {args.assignment} to {course.release_dir(args.assignment)}"
+        + (" with problems" if report.problems else "")
+    )
     return 1 if report.problems else 0
 
 
@@ -82,26 +108,39 @@ def _grade(course: Course, args) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler is not None:
-        raise ValueError("--workers sets the size of the local cluster; with --scheduler the "
-                         "cluster's own workers grade")
-    limits = SandboxLimits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-                           memory_mb=args.memory_mb, output_kb=args.output_kb,
-                           max_procs=args.max_procs, require_sandbox=args.require_sandbox)
+        raise ValueError(
+            "--workers sets the size of the local cluster; with --scheduler the cluster's own workers grade"
+        )
+    limits = SandboxLimits(
+        cell_timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_mb,
+        output_kb=args.output_kb,
+        max_procs=args.max_procs,
+        require_sandbox=args.require_sandbox,
+    )
     if args.scheduler is None:  # student code runs on this machine (a cluster checks its own)
         caps = capabilities()
         print(caps.describe(), file=sys.stderr)
         if caps.bwrap is None and args.require_sandbox:
             raise SandboxError("bubblewrap is unavailable and --require-sandbox was given")
     try:
-        summary = grade_assignment(course, args.assignment, workers=args.workers,
-                                   limits=limits, force=args.force, students=args.student,
-                                   scheduler=args.scheduler)
+        summary = grade_assignment(
+            course,
+            args.assignment,
+            workers=args.workers,
+            limits=limits,
+            force=args.force,
+            students=args.student,
+            scheduler=args.scheduler,
+        )
     except ClusterError as error:
         print(f"coursekit: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished submissions are saved; run the same command again to "
-              "grade the rest", file=sys.stderr)
+        print(
+            "interrupted: finished submissions are saved; run the same command again to grade the rest", file=sys.stderr
+        )
         return 130
     print(summary.table())
     return 0
@@ -133,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.WARNING)
-    command = {"release": _release, "grade": _grade, "feedback": _feedback,
-               "export": _export}[args.command]
+    command = {"release": _release, "grade": _grade, "feedback": _feedback, "export": _export}[args.command]
     try:
         return command(Course.load(args.course), args)
     except (CourseError, SandboxError, ValueError) as error:

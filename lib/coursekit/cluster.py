@@ -42,8 +42,7 @@ from distributed.utils import get_mp_context
 from .grading import GradingResult, GradingTask, NotebookResult, grade
 from .sandbox import Capabilities, SandboxError, SandboxUnavailableWarning, capabilities
 
-__all__ = ["ClusterError", "Loopback", "connect", "grade_on_cluster", "grade_on_worker",
-           "loopback_cluster"]
+__all__ = ["ClusterError", "Loopback", "connect", "grade_on_cluster", "grade_on_worker", "loopback_cluster"]
 
 ALLOWED_FAILURES = 2  # local cluster: a submission may see 3 workers die before it is flagged
 TASK_RETRIES = 1  # an error raised on a worker (not a death) is tried once more
@@ -76,8 +75,7 @@ def grade_on_worker(task: GradingTask) -> tuple[GradingResult, str]:
 
 # -- in the instructor's process ------------------------------------------------------------
 @contextlib.contextmanager
-def connect(scheduler: str | None, workers: int, *,
-            require_sandbox: bool = False) -> Iterator[Client]:
+def connect(scheduler: str | None, workers: int, *, require_sandbox: bool = False) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of ``workers`` local worker processes.
 
     Parameters
@@ -91,13 +89,22 @@ def connect(scheduler: str | None, workers: int, *,
         Refuse a cluster with a worker that cannot run bubblewrap.
     """
     if scheduler is None:
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                              "distributed.worker.multiprocessing-method": "forkserver"}):
+        with dask.config.set(
+            {
+                "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.worker.multiprocessing-method": "forkserver",
+            }
+        ):
             _preload_grading()
             # no dashboard; the scheduler's HTTP endpoint on any free port (not 8787)
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                   scheduler_kwargs={"dashboard": False})
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
+            )
         with cluster, Client(cluster) as client:
             yield client
         return
@@ -121,27 +128,30 @@ def _check_workers(client: Client, scheduler: str, require_sandbox: bool) -> Non
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except TimeoutError:
-        raise ClusterError(f"no worker joined the scheduler at {scheduler} within "
-                           f"{WORKER_WAIT:g} s: start some with `dask worker {scheduler}`") from None
+        raise ClusterError(
+            f"no worker joined the scheduler at {scheduler} within "
+            f"{WORKER_WAIT:g} s: start some with `dask worker {scheduler}`"
+        ) from None
     reports = client.run(_sandbox, on_error="return")
-    broken = {worker: report for worker, report in reports.items()
-              if not isinstance(report, Capabilities)}
+    broken = {worker: report for worker, report in reports.items() if not isinstance(report, Capabilities)}
     if broken:
         lines = [f"  {worker}: {type(error).__name__}: {error}" for worker, error in broken.items()]
-        raise ClusterError("these workers cannot run coursekit (install this project, with the "
-                           "same version, on every worker):\n" + "\n".join(lines))
+        raise ClusterError(
+            "these workers cannot run coursekit (install this project, with the "
+            "same version, on every worker):\n" + "\n".join(lines)
+        )
     unsandboxed = sorted(worker for worker, caps in reports.items() if caps.bwrap is None)
     if unsandboxed and require_sandbox:
-        raise SandboxError(f"workers without bubblewrap and --require-sandbox was given: "
-                           f"{', '.join(unsandboxed)}")
+        raise SandboxError(f"workers without bubblewrap and --require-sandbox was given: {', '.join(unsandboxed)}")
     for worker in unsandboxed:
-        warnings.warn(f"worker {worker} runs student code WITHOUT a sandbox: "
-                      f"{'; '.join(reports[worker].warnings)}", SandboxUnavailableWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"worker {worker} runs student code WITHOUT a sandbox: {'; '.join(reports[worker].warnings)}",
+            SandboxUnavailableWarning,
+            stacklevel=3,
+        )
 
 
-def grade_on_cluster(client: Client,
-                     tasks: Iterable[GradingTask]) -> Iterator[tuple[GradingResult, str | None]]:
+def grade_on_cluster(client: Client, tasks: Iterable[GradingTask]) -> Iterator[tuple[GradingResult, str | None]]:
     """Yield ``(result, worker address)`` for every task, in the order they finish.
 
     The worker is None for a submission no worker finished: it kept killing workers
@@ -197,8 +207,9 @@ def _outcome(future, task: GradingTask) -> tuple[GradingResult, str | None]:
     except KilledWorker:
         return not_graded(task, "grading it repeatedly crashed the worker process"), None
     except CancelledError:
-        raise ClusterError(f"the Dask cluster dropped {task.student}'s submission (scheduler "
-                           f"gone?); {RESUME}") from None
+        raise ClusterError(
+            f"the Dask cluster dropped {task.student}'s submission (scheduler gone?); {RESUME}"
+        ) from None
     except Exception as error:  # raised on the worker, on every try
         reason = f"grader error on the cluster: {type(error).__name__}: {error}"
         return not_graded(task, reason, grade_again=True), None
@@ -210,9 +221,10 @@ def not_graded(task: GradingTask, reason: str, *, grade_again: bool = False) -> 
     With ``grade_again`` the ledger marks it incomplete, so the next run grades it again (the
     grader failed, not the submission).
     """
-    notebooks = [NotebookResult(name, "failed", None, {}, [reason],
-                                error=reason if grade_again else None)
-                 for name in sorted(task.sources)]
+    notebooks = [
+        NotebookResult(name, "failed", None, {}, [reason], error=reason if grade_again else None)
+        for name in sorted(task.sources)
+    ]
     return GradingResult(task.assignment, task.student, task.key(), task.timestamp, notebooks)
 
 
@@ -227,9 +239,14 @@ class Loopback:
 
 
 @contextlib.contextmanager
-def loopback_cluster(workers: int, folder: Path, *, env: dict[str, str] | None = None,
-                     worker_args: Sequence[str] = (),
-                     timeout: float = 60.0) -> Iterator[Loopback]:
+def loopback_cluster(
+    workers: int,
+    folder: Path,
+    *,
+    env: dict[str, str] | None = None,
+    worker_args: Sequence[str] = (),
+    timeout: float = 60.0,
+) -> Iterator[Loopback]:
     """Start a scheduler and ``workers`` single-threaded workers with the ``dask`` command.
 
     Each process leads its own process group, killed on exit (also on errors), with
@@ -243,24 +260,53 @@ def loopback_cluster(workers: int, folder: Path, *, env: dict[str, str] | None =
 
     def start(name: str, *args: str) -> subprocess.Popen:
         with (folder / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen([dask_cli, *args], stdout=log, stderr=subprocess.STDOUT,
-                                       env=environment, cwd=folder, start_new_session=True)
+            process = subprocess.Popen(
+                [dask_cli, *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=folder,
+                start_new_session=True,
+            )
         processes.append(process)
         return process
 
     try:
-        scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
-                          "--no-dashboard", "--scheduler-file", str(scheduler_file))
+        scheduler = start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        )
         deadline = time.monotonic() + timeout
         while not scheduler_file.is_file():
             if scheduler.poll() is not None or time.monotonic() > deadline:
                 raise ClusterError(f"dask scheduler did not start; see {folder}/scheduler.log")
             time.sleep(0.05)
         address = json.loads(scheduler_file.read_text())["address"]
-        started = [start(f"worker-{index}", "worker", address, "--host", "127.0.0.1",
-                         "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                         "--local-directory", str(folder), *worker_args)
-                   for index in range(workers)]
+        started = [
+            start(
+                f"worker-{index}",
+                "worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--local-directory",
+                str(folder),
+                *worker_args,
+            )
+            for index in range(workers)
+        ]
         with Client(address, timeout=timeout) as client:
             client.wait_for_workers(workers, timeout=max(deadline - time.monotonic(), 1.0))
         yield Loopback(address, scheduler, started)

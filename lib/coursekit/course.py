@@ -35,10 +35,10 @@ class Course:
     def load(cls, root: str | Path = ".") -> Course:
         root = Path(root).resolve()
         if not (root / "nbgrader_config.py").is_file():
-            raise CourseError(f"no nbgrader_config.py in {root}: run coursekit in the course root "
-                              "or pass --course")
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root),
-                                    log=logging.getLogger("coursekit")).load_config()
+            raise CourseError(f"no nbgrader_config.py in {root}: run coursekit in the course root or pass --course")
+        config = PyFileConfigLoader(
+            "nbgrader_config.py", path=str(root), log=logging.getLogger("coursekit")
+        ).load_config()
         config.CourseDirectory.root = str(root)
         return cls(root, config, CourseDirectory(config=config))
 
@@ -81,9 +81,10 @@ class Course:
     def protected_paths(self) -> tuple[str, ...]:
         """Everything student code must never see: sources, grades, other submissions."""
         cd = self.coursedir
-        paths = [self.root / getattr(cd, f"{step}_directory")
-                 for step in ("source", "submitted", "autograded", "feedback", "solution",
-                              "source_with_tests")]
+        paths = [
+            self.root / getattr(cd, f"{step}_directory")
+            for step in ("source", "submitted", "autograded", "feedback", "solution", "source_with_tests")
+        ]
         paths += [self.state_dir]
         if cd.db_url.startswith("sqlite:///"):
             paths.append(Path(cd.db_url.removeprefix("sqlite:///")))
@@ -103,33 +104,44 @@ class Course:
         submitted = self.root / self.coursedir.submitted_directory
         if not submitted.is_dir():
             return []
-        return sorted(p.name for p in submitted.iterdir()
-                      if p.is_dir() and self.submitted_dir(assignment, p.name).is_dir())
+        return sorted(
+            p.name for p in submitted.iterdir() if p.is_dir() and self.submitted_dir(assignment, p.name).is_dir()
+        )
 
     def nbgrader_settings(self) -> dict:
         """The parts of the configuration that grading uses, as plain JSON-able values."""
-        return {section: dict(self.config[section]) for section in CONFIG_SECTIONS
-                if section in self.config}
+        return {section: dict(self.config[section]) for section in CONFIG_SECTIONS if section in self.config}
 
     def sources(self, assignment: str) -> dict[str, bytes]:
         """The source notebooks (hidden tests included), by name."""
-        return {name: (self.source_dir(assignment) / f"{name}.ipynb").read_bytes()
-                for name in self.notebooks(assignment)}
+        return {
+            name: (self.source_dir(assignment) / f"{name}.ipynb").read_bytes() for name in self.notebooks(assignment)
+        }
 
     def release_files(self, assignment: str) -> dict[str, bytes]:
         """The release's other files (data students got next to the notebooks), by name."""
         release = self.release_dir(assignment)
-        return {p.name: p.read_bytes() for p in sorted(release.glob("*"))
-                if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 16 << 20}
+        return {
+            p.name: p.read_bytes()
+            for p in sorted(release.glob("*"))
+            if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 16 << 20
+        }
 
     def task(self, assignment: str, student: str, limits: SandboxLimits) -> GradingTask:
         """Read one submission (and the assignment's source) into a :class:`GradingTask`."""
         sources = self.sources(assignment)
         folder = self.submitted_dir(assignment, student)
         submitted = {name: _read_capped(folder / f"{name}.ipynb") for name in sources}
-        return GradingTask(assignment, student, submitted, sources, limits,
-                           self.nbgrader_settings(), self.release_files(assignment),
-                           _timestamp(folder / "timestamp.txt"))
+        return GradingTask(
+            assignment,
+            student,
+            submitted,
+            sources,
+            limits,
+            self.nbgrader_settings(),
+            self.release_files(assignment),
+            _timestamp(folder / "timestamp.txt"),
+        )
 
 
 def _timestamp(path: Path) -> str | None:

@@ -28,40 +28,71 @@ CORRECT = {  # the source's answers, by grade_id
 CELLS = [  # (kind, grade_id, points, source); kind: markdown, locked, answer or test
     ("markdown", None, 0, "# Demo assignment\n\nImplement `relu` and `mse` with NumPy."),
     ("locked", "imports", 0, "import numpy as np"),
-    ("answer", "relu", 0, '''def relu(x):
+    (
+        "answer",
+        "relu",
+        0,
+        '''def relu(x):
     """Elementwise max(x, 0)."""
     ### BEGIN SOLUTION
     return np.maximum(x, 0.0)
-    ### END SOLUTION'''),
-    ("test", "test_relu", 2, '''assert relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0], "relu(-1) is 0, relu(2) is 2"
+    ### END SOLUTION''',
+    ),
+    (
+        "test",
+        "test_relu",
+        2,
+        """assert relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0], "relu(-1) is 0, relu(2) is 2"
 ### BEGIN HIDDEN TESTS
 grid = np.linspace(-3.0, 3.0, 13)
 expected_relu = np.where(grid > 0, grid, 0.0)
 assert np.allclose(relu(grid), expected_relu), "relu must zero negative inputs and keep the rest"
-### END HIDDEN TESTS'''),
-    ("answer", "mse", 0, '''def mse(pred, target):
+### END HIDDEN TESTS""",
+    ),
+    (
+        "answer",
+        "mse",
+        0,
+        '''def mse(pred, target):
     """Mean of the squared differences over all elements, as a float."""
     ### BEGIN SOLUTION
     return float(np.mean((pred - target) ** 2))
-    ### END SOLUTION'''),
-    ("test", "test_mse", 3, '''assert np.isclose(mse(np.zeros(3), np.ones(3)), 1.0), "mse of zeros against ones is 1"
+    ### END SOLUTION''',
+    ),
+    (
+        "test",
+        "test_mse",
+        3,
+        """assert np.isclose(mse(np.zeros(3), np.ones(3)), 1.0), "mse of zeros against ones is 1"
 ### BEGIN HIDDEN TESTS
 hidden_pred = np.arange(12.0).reshape(3, 4)
 hidden_target = np.full((3, 4), 2.0)
 hidden_mse = np.mean((hidden_pred - hidden_target) ** 2)
 assert np.isclose(mse(hidden_pred, hidden_target), hidden_mse), "mse must average, not sum"
-### END HIDDEN TESTS'''),
-    ("test", "test_mse_type", 1, '''### BEGIN HIDDEN TESTS
+### END HIDDEN TESTS""",
+    ),
+    (
+        "test",
+        "test_mse_type",
+        1,
+        """### BEGIN HIDDEN TESTS
 assert isinstance(mse(np.ones(2), np.ones(2)), float), "mse must return a Python float"
-### END HIDDEN TESTS'''),
+### END HIDDEN TESTS""",
+    ),
 ]
 
 
 def _cell(kind: str, grade_id: str | None, points: float, source: str):
     if kind == "markdown":
         return nbformat.v4.new_markdown_cell(source)
-    meta = {"grade": kind == "test", "grade_id": grade_id, "locked": kind != "answer",
-            "schema_version": 3, "solution": kind == "answer", "task": False}
+    meta = {
+        "grade": kind == "test",
+        "grade_id": grade_id,
+        "locked": kind != "answer",
+        "schema_version": 3,
+        "solution": kind == "answer",
+        "task": False,
+    }
     if kind == "test":
         meta["points"] = points
     return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
@@ -70,8 +101,7 @@ def _cell(kind: str, grade_id: str | None, points: float, source: str):
 def source_notebook() -> nbformat.NotebookNode:
     """The demo's nbgrader source notebook, hidden tests included."""
     nb = nbformat.v4.new_notebook(cells=[_cell(*spec) for spec in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
 

@@ -65,13 +65,11 @@ class _Run:
 
 def is_test_cell(cell) -> bool:
     """An nbgrader autograder-test cell: graded, code, and not a student's answer."""
-    return (cell.cell_type == "code" and nbgrader_utils.is_grade(cell)
-            and not nbgrader_utils.is_solution(cell))
+    return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
 
 
 def _error(ename: str, evalue: str):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
-                                  traceback=[f"{ename}: {evalue}"])
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 class _Session:
@@ -94,14 +92,11 @@ class _Session:
         self.kernel.client.iopub_channel.socket.disable_monitor()
         self.monitor.close(linger=0)
 
-    def run(self, code: str, *, timeout: float, store_history: bool = True,
-            budgeted: bool = True) -> _Run:
+    def run(self, code: str, *, timeout: float, store_history: bool = True, budgeted: bool = True) -> _Run:
         """Execute ``code``; ``budgeted=False`` (the guard's runs) spares the notebook budget."""
         client = self.kernel.client
-        msg_id = client.execute(code, store_history=store_history, allow_stdin=False,
-                                stop_on_error=False)
-        run = _Run(allowance=CELL_ALLOWANCE if budgeted else GUARD_ALLOWANCE,
-                   budgeted=budgeted)
+        msg_id = client.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
+        run = _Run(allowance=CELL_ALLOWANCE if budgeted else GUARD_ALLOWANCE, budgeted=budgeted)
         end = min(time.monotonic() + timeout, self.deadline)
         interrupted, replied_at = False, None
         while not (run.idle and run.reply is not None):
@@ -198,8 +193,9 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     for cell in cells:
         cell.outputs, cell.execution_count = [], None
     tests = [cell for cell in cells if is_test_cell(cell)]
-    modules = ALWAYS_WATCHED + [m for cell in tests for m in imported_modules(cell.source)
-                                if m.split(".")[0] not in UNWATCHED]
+    modules = ALWAYS_WATCHED + [
+        m for cell in tests for m in imported_modules(cell.source) if m.split(".")[0] not in UNWATCHED
+    ]
     guard = Guard(modules=list(dict.fromkeys(modules)))
     stop_reason, reached = None, []  # why the run stopped early; the cells sent to the kernel
     try:
@@ -226,8 +222,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
 
 
 def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str | None:
-    run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False,
-                      budgeted=False)
+    run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False, budgeted=False)
     errors = [o for o in run.outputs if o.output_type == "error"]
     if run.status != "ok" or errors:
         detail = f"{errors[0].ename}: {errors[0].evalue}" if errors else run.status
@@ -271,8 +266,13 @@ def _run_cell(session: _Session, guard: Guard, cell, execution: Execution) -> st
 
 def _integrity_failure(cell, problems: list[str], execution: Execution) -> str:
     summary = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
-    cell.outputs.append(_error("IntegrityError", "objects the tests rely on were changed by "
-                               f"the submission, so this test and later ones score zero: {summary}"))
+    cell.outputs.append(
+        _error(
+            "IntegrityError",
+            "objects the tests rely on were changed by "
+            f"the submission, so this test and later ones score zero: {summary}",
+        )
+    )
     execution.flags.append(f"tampering detected at run time: {summary}")
     return "the submission tampered with objects the tests rely on"
 
@@ -283,35 +283,45 @@ def _ensure_error_shown(cell, reply: dict, is_test: bool, execution: Execution) 
         return
     cell.outputs.append(_error(reply.get("ename", "Error"), reply.get("evalue", "")))
     if is_test:
-        execution.flags.append("a test failed without showing its error (error display "
-                               "suppressed?)")
+        execution.flags.append("a test failed without showing its error (error display suppressed?)")
 
 
 def _apply_status(cell, run: _Run, limits: SandboxLimits, execution: Execution) -> str | None:
     """Record what went wrong in the cell; return a reason to stop, or None to go on."""
     if run.too_much_output:
-        cell.outputs.append(_error("OutputLimitError", f"the notebook's output passed "
-                                   f"{limits.output_kb} KB; the rest was discarded and the "
-                                   "cell interrupted"))
+        cell.outputs.append(
+            _error(
+                "OutputLimitError",
+                f"the notebook's output passed {limits.output_kb} KB; the rest was discarded and the cell interrupted",
+            )
+        )
         execution.flags.append(f"output larger than {limits.output_kb} KB")
     if run.status == "ok":
         return None
     if run.status == "died":
-        cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell "
-                                   "(os._exit, a crash or the memory limit)"))
+        cell.outputs.append(
+            _error("DeadKernelError", "the kernel died while running this cell (os._exit, a crash or the memory limit)")
+        )
         execution.status = "failed"
         execution.flags.append("the kernel died")
         return "the kernel died in an earlier cell"
     execution.status = "timed out"
     if run.status == "deadline":
-        cell.outputs.append(_error("CellTimeoutError", f"the notebook ran longer than "
-                                   f"{limits.notebook_timeout:g} s and was stopped"))
+        cell.outputs.append(
+            _error("CellTimeoutError", f"the notebook ran longer than {limits.notebook_timeout:g} s and was stopped")
+        )
         return "the notebook ran out of time"
     if run.status == "killed":
-        cell.outputs.append(_error("CellTimeoutError", "the kernel stopped responding (the "
-                                   "cell ran past its time limit or output limit and did not "
-                                   "stop when interrupted), so it was killed"))
+        cell.outputs.append(
+            _error(
+                "CellTimeoutError",
+                "the kernel stopped responding (the "
+                "cell ran past its time limit or output limit and did not "
+                "stop when interrupted), so it was killed",
+            )
+        )
         return "the kernel was killed after it stopped responding"
-    cell.outputs.append(_error("CellTimeoutError", f"the cell ran longer than "
-                               f"{limits.cell_timeout:g} s and was interrupted"))
+    cell.outputs.append(
+        _error("CellTimeoutError", f"the cell ran longer than {limits.cell_timeout:g} s and was interrupted")
+    )
     return None

@@ -39,6 +39,7 @@ def grades_table(course: Course) -> str:
             rows.append([student.id, *cells])
     header = ["student", *assignments]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True))
-             for row in [header, *rows]]
+    lines = [
+        "  ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True)) for row in [header, *rows]
+    ]
     return "\n".join([*lines, "(* flagged for review)"])

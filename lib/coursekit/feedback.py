@@ -63,29 +63,27 @@ def page_text(path: Path) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines())
 
 
-def generate_feedback(course: Course, assignment: str, *,
-                      include_flagged: bool = False) -> FeedbackReport:
+def generate_feedback(course: Course, assignment: str, *, include_flagged: bool = False) -> FeedbackReport:
     """Write ``feedback/<student>/<assignment>/*.html`` for every autograded submission."""
     report = FeedbackReport()
     with course.gradebook() as gb:
-        flagged = sorted({s.student.id for s in gb.find_assignment(assignment).submissions
-                          if any(nb.flagged for nb in s.notebooks)})
+        flagged = sorted(
+            {s.student.id for s in gb.find_assignment(assignment).submissions if any(nb.flagged for nb in s.notebooks)}
+        )
         # the source as graded (the gradebook's copy) and as it is now (the file, which also
         # has the cells without nbgrader metadata, part of what students already see)
-        recorded = {nb.name: [c.source for c in nb.source_cells]
-                    for nb in gb.find_assignment(assignment).notebooks}
-    sources = {name: hidden_lines([*cells, *_file_sources(course, assignment, name)])
-               for name, cells in recorded.items()}
+        recorded = {nb.name: [c.source for c in nb.source_cells] for nb in gb.find_assignment(assignment).notebooks}
+    sources = {
+        name: hidden_lines([*cells, *_file_sources(course, assignment, name)]) for name, cells in recorded.items()
+    }
     feedback_root = course.root / course.coursedir.feedback_directory
     if not include_flagged:
         report.withheld = flagged
         for student in flagged:  # stale pages from before the flag must go too
             shutil.rmtree(feedback_root / student / assignment, ignore_errors=True)
     config = Config(course.config)
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests(secrets=sources),
-                                             CSSHTMLHeaderPreprocessor]
-    graded = {s for s in course.students(assignment)
-              if list(course.autograded_dir(assignment, s).glob("*.ipynb"))}
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests(secrets=sources), CSSHTMLHeaderPreprocessor]
+    graded = {s for s in course.students(assignment) if list(course.autograded_dir(assignment, s).glob("*.ipynb"))}
     coursedir = course.coursedir
     coursedir.assignment_id, coursedir.student_id = assignment, "*"
     # nbgrader only knows to skip students by name: the withheld ones, and those with nothing

@@ -48,12 +48,15 @@ class GradebookWriter:
             try:
                 known = {nb.name for nb in gb.find_assignment(assignment).notebooks}
             except MissingEntry:
-                raise CourseError(f"assignment {assignment!r} is not in the gradebook: run "
-                                  f"`coursekit release {assignment}` first") from None
+                raise CourseError(
+                    f"assignment {assignment!r} is not in the gradebook: run `coursekit release {assignment}` first"
+                ) from None
         missing = set(course.notebooks(assignment)) - known
         if missing:
-            raise CourseError(f"notebooks {sorted(missing)} of {assignment!r} are not in the "
-                              f"gradebook: run `coursekit release {assignment}` again")
+            raise CourseError(
+                f"notebooks {sorted(missing)} of {assignment!r} are not in the "
+                f"gradebook: run `coursekit release {assignment}` again"
+            )
 
     def ledger(self, student: str) -> dict | None:
         """What was recorded for ``student`` last time, or None."""
@@ -86,8 +89,14 @@ class GradebookWriter:
             gb.update_or_create_submission(self.assignment, student, **options)
         for notebook in result.notebooks:
             path = folder / f"{notebook.name}.ipynb"
-            resources = {"nbgrader": {"db_url": course.db_url, "assignment": self.assignment,
-                                      "notebook": notebook.name, "student": student}}
+            resources = {
+                "nbgrader": {
+                    "db_url": course.db_url,
+                    "assignment": self.assignment,
+                    "notebook": notebook.name,
+                    "student": student,
+                }
+            }
             if notebook.notebook is not None:
                 _write_atomic(path, notebook.notebook)
                 graded = nbformat.reads(notebook.notebook, as_version=4)
@@ -101,10 +110,16 @@ class GradebookWriter:
                 submitted.flagged = bool(notebook.flags)
                 gb.db.commit()
         self.ledger_dir.mkdir(parents=True, exist_ok=True)
-        entry = {"key": result.key, "complete": result.complete, "status": result.status,
-                 "score": result.score,
-                 "max_score": result.max_score, "flags": result.flags,
-                 "notebooks": {nb.name: {"status": nb.status, "scores": nb.scores,
-                                         "flags": nb.flags, "seconds": round(nb.seconds, 3)}
-                               for nb in result.notebooks}}
+        entry = {
+            "key": result.key,
+            "complete": result.complete,
+            "status": result.status,
+            "score": result.score,
+            "max_score": result.max_score,
+            "flags": result.flags,
+            "notebooks": {
+                nb.name: {"status": nb.status, "scores": nb.scores, "flags": nb.flags, "seconds": round(nb.seconds, 3)}
+                for nb in result.notebooks
+            },
+        }
         _write_atomic(self.ledger_dir / f"{student}.json", json.dumps(entry, indent=1))

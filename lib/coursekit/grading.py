@@ -62,10 +62,20 @@ from .scan import defined_names, module_aliases, suspicious_code
 __all__ = ["GradingResult", "GradingTask", "NotebookResult", "grade"]
 
 MAX_NOTEBOOK_BYTES = 64 << 20  # a submitted file larger than this is not read at all
-CONFIG_SECTIONS = ("LockCells", "ClearSolutions", "ClearOutput", "ComputeChecksums",
-                   "ClearHiddenTests", "ClearMarkScheme", "DeduplicateIds", "OverwriteCells",
-                   "CheckCellMetadata", "IgnorePattern", "ClearMetadataPreprocessor",
-                   "LimitOutput")
+CONFIG_SECTIONS = (
+    "LockCells",
+    "ClearSolutions",
+    "ClearOutput",
+    "ComputeChecksums",
+    "ClearHiddenTests",
+    "ClearMarkScheme",
+    "DeduplicateIds",
+    "OverwriteCells",
+    "CheckCellMetadata",
+    "IgnorePattern",
+    "ClearMetadataPreprocessor",
+    "LimitOutput",
+)
 log = logging.getLogger("coursekit")
 # nbgrader's preprocessors warn about every restored test cell; that is expected here (the
 # tamper check reports what matters), so they log to a quiet logger of their own
@@ -192,8 +202,7 @@ def grade(task: GradingTask) -> GradingResult:
         try:
             result = _grade_notebook(task, name)
         except Exception as error:  # a bug of ours must not stop the batch either
-            log.error("grading %s/%s/%s failed:\n%s", task.student, task.assignment, name,
-                      traceback.format_exc())
+            log.error("grading %s/%s/%s failed:\n%s", task.student, task.assignment, name, traceback.format_exc())
             result = _zero(task, name, f"internal grading error: {type(error).__name__}: {error}")
             result.error = result.flags[0]
         result.seconds = time.monotonic() - start
@@ -236,15 +245,23 @@ def _prepare(assignment: str, name: str, source: str, config_json: str) -> _Sour
         gb.update_or_create_assignment(private_id)
     nb = nbformat.reads(source, as_version=4)
     resources = {"nbgrader": {"db_url": db_url, "assignment": private_id, "notebook": name}}
-    for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
-                 SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums,
-                 CheckCellMetadata):
+    for step in (
+        LockCells,
+        ClearSolutions,
+        ClearOutput,
+        CheckCellMetadata,
+        ComputeChecksums,
+        SaveCells,
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ComputeChecksums,
+        CheckCellMetadata,
+    ):
         nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
     with Gradebook(db_url) as gb:
         notebook = gb.find_notebook(name, private_id)
         grade_cells = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
-        locked = [cell.source for cell in notebook.source_cells
-                  if cell.cell_type == "code" and cell.locked]
+        locked = [cell.source for cell in notebook.source_cells if cell.cell_type == "code" and cell.locked]
     names = frozenset().union(*(defined_names(source) for source in locked))
     return _Source(db_url, private_id, nb, grade_cells, names)
 
@@ -261,8 +278,7 @@ def _zero(task: GradingTask, name: str, flag: str) -> NotebookResult:
 
 def _source_of(task: GradingTask, name: str) -> _Source:
     config = {k: v for k, v in task.config.items() if k in CONFIG_SECTIONS}
-    return _prepare(task.assignment, name, task.sources[name].decode("utf-8"),
-                    json.dumps(config, sort_keys=True))
+    return _prepare(task.assignment, name, task.sources[name].decode("utf-8"), json.dumps(config, sort_keys=True))
 
 
 def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
@@ -280,15 +296,23 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
     flags = ["empty notebook (no cells)"] if not nb.cells else []
     flags += _tampering(nb, source.release) + _suspicious(nb, source)
     config = Config(task.config)
-    resources = {"nbgrader": {"db_url": source.db_url, "assignment": source.assignment,
-                              "notebook": name, "student": task.student}}
+    resources = {
+        "nbgrader": {
+            "db_url": source.db_url,
+            "assignment": source.assignment,
+            "notebook": name,
+            "student": task.student,
+        }
+    }
     try:
         nb = _sanitize(nb, config, resources)
     except Exception as error:
         # nbgrader cannot put back cells when their neighbours are gone too; grade the
         # release with the student's answers in it instead, and say so
-        flags.append(f"the notebook's structure was broken ({_first_line(error)}); graded "
-                     "the released notebook with the submitted answers filled in")
+        flags.append(
+            f"the notebook's structure was broken ({_first_line(error)}); graded "
+            "the released notebook with the submitted answers filled in"
+        )
         nb = _sanitize(_answers_into(source.release, nb), config, resources)
     execution = execute_notebook(nb, task.limits, task.files)
     for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
@@ -299,14 +323,12 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
             score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log)
             scores[cell.metadata["nbgrader"]["grade_id"]] = [score, maximum]
     status = {"completed": "graded"}.get(execution.status, execution.status)
-    return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags,
-                          error=execution.error)
+    return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags, error=execution.error)
 
 
 def _sanitize(nb, config: Config, resources: dict):
     """nbgrader's sanitize steps, deleted test cells added back."""
-    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                 CheckCellMetadata):
+    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
         options = {"add_missing_cells": True} if step is OverwriteCells else {}
         nb, resources = step(config=config, log=nbgrader_log, **options)(nb, resources)
     return nbformat.from_dict(nb)  # cells nbgrader added back hold plain dicts
@@ -314,8 +336,11 @@ def _sanitize(nb, config: Config, resources: dict):
 
 def _answers_into(release, submitted):
     """A copy of the release whose answer cells hold the submission's (matched by grade_id)."""
-    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in submitted.cells
-               if nbgrader_utils.is_solution(cell) and "grade_id" in cell.metadata["nbgrader"]}
+    answers = {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in submitted.cells
+        if nbgrader_utils.is_solution(cell) and "grade_id" in cell.metadata["nbgrader"]
+    }
     nb = copy.deepcopy(release)
     for cell in nb.cells:
         if nbgrader_utils.is_solution(cell):
@@ -330,17 +355,24 @@ def _first_line(error: Exception) -> str:
 
 def _tampering(nb, release) -> list[str]:
     """Locked cells the student changed or deleted (nbgrader restores them; we tell someone)."""
-    locked = {cell.metadata.nbgrader["grade_id"]: cell.source for cell in release.cells
-              if nbgrader_utils.is_locked(cell) and "grade_id" in cell.metadata.get("nbgrader", {})}
+    locked = {
+        cell.metadata.nbgrader["grade_id"]: cell.source
+        for cell in release.cells
+        if nbgrader_utils.is_locked(cell) and "grade_id" in cell.metadata.get("nbgrader", {})
+    }
     submitted = {}
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id in locked:
             submitted.setdefault(grade_id, cell.source)
-    flags = [f"changed the locked cell {gid!r} (the original was restored before grading)"
-             for gid, text in submitted.items() if text != locked[gid]]
-    flags += [f"deleted the locked cell {gid!r} (it was added back before grading)"
-              for gid in locked if gid not in submitted]
+    flags = [
+        f"changed the locked cell {gid!r} (the original was restored before grading)"
+        for gid, text in submitted.items()
+        if text != locked[gid]
+    ]
+    flags += [
+        f"deleted the locked cell {gid!r} (it was added back before grading)" for gid in locked if gid not in submitted
+    ]
     return flags
 
 
@@ -352,7 +384,6 @@ def _suspicious(nb, source: _Source) -> list[str]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or nbgrader_utils.is_locked(cell) or is_test_cell(cell):
             continue
-        for reason in suspicious_code(cell.source, protected=source.locked_names,
-                                      aliases=aliases):
+        for reason in suspicious_code(cell.source, protected=source.locked_names, aliases=aliases):
             flags.append(f"cell {index + 1} {reason}")
     return flags

@@ -39,9 +39,11 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
     # the checks below must not call builtins a submission may have replaced
     len_, type_, vars_, zip_, all_, any_, tuple_ = len, type, vars, zip, all, any, tuple
     getattr_ = getattr
-    allowed_callbacks = [("matplotlib.pyplot", "_draw_all_if_interactive"),
-                         ("matplotlib_inline.backend_inline", "flush_figures"),
-                         ("matplotlib_inline.backend_inline", "configure_once")]
+    allowed_callbacks = [
+        ("matplotlib.pyplot", "_draw_all_if_interactive"),
+        ("matplotlib_inline.backend_inline", "flush_figures"),
+        ("matplotlib_inline.backend_inline", "configure_once"),
+    ]
     missing = object()
 
     def code_of(function):
@@ -65,43 +67,67 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
     watched = {}
     for name, module in list(sys.modules.items()):
         if module is not None and (name.split(".")[0] in roots or module is builtins):
-            members = {key: value for key, value in vars(module).items()
-                       if key != "_" and (callable(value) or is_module(value))}
+            members = {
+                key: value
+                for key, value in vars(module).items()
+                if key != "_" and (callable(value) or is_module(value))
+            }
             watched[name] = (module, members)
     shell = get_ipython()  # noqa: F821 - defined in every IPython kernel
     kernel = getattr(shell, "kernel", None)
-    shell_methods = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "showtraceback",
-                     "_showtraceback", "showsyntaxerror", "transform_cell", "transform_ast",
-                     "should_run_async", "_run_cell", "get_exception_only", "excepthook")
-    kernel_methods = ("do_execute", "execute_request", "send_response", "_publish_status",
-                      "_publish_execute_input", "_send_interrupt_children")
+    shell_methods = (
+        "run_cell",
+        "run_cell_async",
+        "run_ast_nodes",
+        "run_code",
+        "showtraceback",
+        "_showtraceback",
+        "showsyntaxerror",
+        "transform_cell",
+        "transform_ast",
+        "should_run_async",
+        "_run_cell",
+        "get_exception_only",
+        "excepthook",
+    )
+    kernel_methods = (
+        "do_execute",
+        "execute_request",
+        "send_response",
+        "_publish_status",
+        "_publish_execute_input",
+        "_send_interrupt_children",
+    )
     timers = [getattr(signal, t) for t in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")]
     handled = [getattr(signal, s) for s in ("SIGALRM", "SIGVTALRM", "SIGPROF")]
     out = sys.stdout
 
     def hooks():
-        state = {"sys.gettrace()": sys.gettrace(), "sys.getprofile()": sys.getprofile(),
-                 "threading.gettrace()": threading.gettrace(),
-                 "threading.getprofile()": threading.getprofile(),
-                 "sys.excepthook": sys.excepthook, "sys.displayhook": sys.displayhook,
-                 "sys.stdout": sys.stdout, "sys.stderr": sys.stderr,
-                 # IPython wraps write in a fresh closure each cell: compare its code
-                 "sys.stdout.write": (code_of(vars_(out).get("write")),
-                                      static_lookup(type_(out), "write")),
-                 "sys.meta_path": tuple_(sys.meta_path),
-                 "sys.path_hooks": tuple_(sys.path_hooks), "gc.callbacks": tuple_(gc.callbacks),
-                 "IPython's displayhook": shell.displayhook,
-                 "IPython's display publisher": shell.display_pub,
-                 "IPython's AST transformers": tuple_(shell.ast_transformers),
-                 "IPython's input transformers": tuple_(shell.input_transformers_post)
-                 + tuple_(shell.input_transformer_manager.cleanup_transforms)
-                 + tuple_(shell.input_transformer_manager.line_transforms)
-                 + tuple_(shell.input_transformer_manager.token_transformers)}
-        for owner, label, names in ((shell, "IPython shell", shell_methods),
-                                    (kernel, "kernel", kernel_methods)):
+        state = {
+            "sys.gettrace()": sys.gettrace(),
+            "sys.getprofile()": sys.getprofile(),
+            "threading.gettrace()": threading.gettrace(),
+            "threading.getprofile()": threading.getprofile(),
+            "sys.excepthook": sys.excepthook,
+            "sys.displayhook": sys.displayhook,
+            "sys.stdout": sys.stdout,
+            "sys.stderr": sys.stderr,
+            # IPython wraps write in a fresh closure each cell: compare its code
+            "sys.stdout.write": (code_of(vars_(out).get("write")), static_lookup(type_(out), "write")),
+            "sys.meta_path": tuple_(sys.meta_path),
+            "sys.path_hooks": tuple_(sys.path_hooks),
+            "gc.callbacks": tuple_(gc.callbacks),
+            "IPython's displayhook": shell.displayhook,
+            "IPython's display publisher": shell.display_pub,
+            "IPython's AST transformers": tuple_(shell.ast_transformers),
+            "IPython's input transformers": tuple_(shell.input_transformers_post)
+            + tuple_(shell.input_transformer_manager.cleanup_transforms)
+            + tuple_(shell.input_transformer_manager.line_transforms)
+            + tuple_(shell.input_transformer_manager.token_transformers),
+        }
+        for owner, label, names in ((shell, "IPython shell", shell_methods), (kernel, "kernel", kernel_methods)):
             for name in names:
-                state[f"{label}.{name}"] = (vars_(owner).get(name),
-                                            static_lookup(type_(owner), name))
+                state[f"{label}.{name}"] = (vars_(owner).get(name), static_lookup(type_(owner), name))
         for event, callbacks in shell.events.callbacks.items():
             state[f"IPython {event} callbacks"] = tuple_(callbacks)
         for sig in handled:
@@ -136,20 +162,23 @@ def _kernel_install(modules, prefix):  # pragma: no cover - runs inside the kern
                     problems.append(f"module {name} was replaced in sys.modules")
                     continue
                 now = vars_(module)
-                problems += [f"{name}.{key} was replaced" for key, value in members.items()
-                             if not same(now.get(key, missing), value)]
+                problems += [
+                    f"{name}.{key} was replaced"
+                    for key, value in members.items()
+                    if not same(now.get(key, missing), value)
+                ]
             now = hooks()
             # matplotlib registers its own callbacks when the first figure appears
-            allowed = [getattr_(sys.modules.get(module), name, missing)
-                       for module, name in allowed_callbacks]
+            allowed = [getattr_(sys.modules.get(module), name, missing) for module, name in allowed_callbacks]
             for key in now:
                 if key.endswith(" callbacks"):
                     now[key] = tuple_(c for c in now[key] if not any_(c is a for a in allowed))
-            problems += [f"{key} was changed" for key, value in baseline.items()
-                         if not same(now.get(key), value)]
-            problems += [f"{name!r} (defined by a locked cell) was rebound"
-                         for name, value in recorded.items()
-                         if shell.user_ns.get(name, missing) is not value]
+            problems += [f"{key} was changed" for key, value in baseline.items() if not same(now.get(key), value)]
+            problems += [
+                f"{name!r} (defined by a locked cell) was rebound"
+                for name, value in recorded.items()
+                if shell.user_ns.get(name, missing) is not value
+            ]
             clean = [p.replace("\t", " ").replace("\n", " ") for p in problems]
             out.write("\t".join([prefix, token, *clean]) + "\n")
             out.flush()
@@ -173,8 +202,9 @@ class Guard:
     def install_code(self) -> str:
         """Code to run before any notebook cell."""
         source = inspect.getsource(_kernel_install)
-        return (f"{source}\n{self.variable} = _kernel_install({self.modules!r}, "
-                f"{REPORT_PREFIX!r})\ndel _kernel_install\n")
+        return (
+            f"{source}\n{self.variable} = _kernel_install({self.modules!r}, {REPORT_PREFIX!r})\ndel _kernel_install\n"
+        )
 
     def check_code(self, record: set[str] = frozenset()) -> tuple[str, str]:
         """Code that records ``record`` (names a locked cell defined) and reports changes.
@@ -193,8 +223,7 @@ class Guard:
         output late, under the next request. A second report with this check's token can only
         be forged by code that read the token from the check's own source.
         """
-        reports = [line.split("\t") for line in stdout.splitlines()
-                   if line.startswith(f"{REPORT_PREFIX}\t{token}")]
+        reports = [line.split("\t") for line in stdout.splitlines() if line.startswith(f"{REPORT_PREFIX}\t{token}")]
         if len(reports) != 1:
             return ["the integrity check's report was missing or forged"]
         return reports[0][2:]

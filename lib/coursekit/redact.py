@@ -78,8 +78,9 @@ def hidden_lines(sources) -> list[str]:
         public += [_normal(line) for line in shown]
         hidden |= {_normal(line) for line in inside}
     public_text = "\n".join(public)
-    return sorted(line for line in hidden if line not in public_text
-                  and sum(ch.isalnum() for ch in line) >= MIN_CONTENT)
+    return sorted(
+        line for line in hidden if line not in public_text and sum(ch.isalnum() for ch in line) >= MIN_CONTENT
+    )
 
 
 def _redact(text: str, secrets: list[str]) -> str:
@@ -124,8 +125,7 @@ def _redact_output(output, secrets: list[str], tainted: bool, hidden_test: bool)
     if tainted:
         if "text/plain" not in data:
             return None
-        output.data = {"text/plain": _redact(str(data["text/plain"])[:TAINTED_TEXT_CHARS],
-                                             secrets)}
+        output.data = {"text/plain": _redact(str(data["text/plain"])[:TAINTED_TEXT_CHARS], secrets)}
         return output
     for mime, value in data.items():
         if isinstance(value, str) and not mime.startswith("image/"):

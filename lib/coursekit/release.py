@@ -24,8 +24,9 @@ class ReleaseReport:
     notes: list[str] = field(default_factory=list)
 
 
-def release(course: Course, assignment: str, *, check_grades: bool = True,
-            limits: SandboxLimits | None = None) -> ReleaseReport:
+def release(
+    course: Course, assignment: str, *, check_grades: bool = True, limits: SandboxLimits | None = None
+) -> ReleaseReport:
     """Generate the student version of ``assignment`` and check it.
 
     Checks: every released notebook has no outputs, no solution or hidden-test region and no
@@ -40,11 +41,9 @@ def release(course: Course, assignment: str, *, check_grades: bool = True,
     converter.start()
     report = ReleaseReport(assignment)
     sources = course.sources(assignment)
-    released = {name: (course.release_dir(assignment) / f"{name}.ipynb").read_bytes()
-                for name in sources}
+    released = {name: (course.release_dir(assignment) / f"{name}.ipynb").read_bytes() for name in sources}
     for name in sources:
-        problems = _leaks(nbformat.reads(released[name], as_version=4),
-                          nbformat.reads(sources[name], as_version=4))
+        problems = _leaks(nbformat.reads(released[name], as_version=4), nbformat.reads(sources[name], as_version=4))
         report.problems += [f"{name}: {problem}" for problem in problems]
     if check_grades:
         _check_grades(course, assignment, sources, released, limits or SandboxLimits(), report)
@@ -67,12 +66,18 @@ def _leaks(nb, source) -> list[str]:
 
 def _check_grades(course, assignment, sources, released, limits, report) -> None:
     for label, submitted in (("source", sources), ("release", released)):
-        task = GradingTask(assignment, f"coursekit-{label}-check", dict(submitted), sources,
-                           limits, course.nbgrader_settings(), course.release_files(assignment))
+        task = GradingTask(
+            assignment,
+            f"coursekit-{label}-check",
+            dict(submitted),
+            sources,
+            limits,
+            course.nbgrader_settings(),
+            course.release_files(assignment),
+        )
         result = grade(task)
         line = f"{label} graded as a submission: {result.score:g}/{result.auto_max_score:g}"
         if label == "source" and result.score != result.auto_max_score:
-            report.problems.append(f"{line} (the source must earn full marks); "
-                                   f"flags: {result.flags}")
+            report.problems.append(f"{line} (the source must earn full marks); flags: {result.flags}")
         else:
             report.notes.append(line)

@@ -53,8 +53,18 @@ HOME = "/home/student"  # the kernel's working directory inside the sandbox
 SOCKETS = "/run/kernel"  # where the kernel binds its ZeroMQ sockets, inside the sandbox
 CGROUP_V1_PIDS = Path("/sys/fs/cgroup/pids")
 CGROUP_V2 = Path("/sys/fs/cgroup")
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alternatives",
-             "passwd", "group", "nsswitch.conf", "mime.types")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "fonts",
+    "alternatives",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "mime.types",
+)
 
 
 class SandboxError(RuntimeError):
@@ -79,8 +89,7 @@ class SandboxLimits:
     require_sandbox: bool = False  # refuse to run unsandboxed when bubblewrap is missing
 
     def __post_init__(self):
-        for name in ("cell_timeout", "notebook_timeout", "memory_mb", "output_kb", "max_procs",
-                     "scratch_mb"):
+        for name in ("cell_timeout", "notebook_timeout", "memory_mb", "output_kb", "max_procs", "scratch_mb"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SandboxLimits.{name} must be positive, got {getattr(self, name)!r}")
 
@@ -104,31 +113,45 @@ def capabilities() -> Capabilities:
     notes = []
     bwrap = shutil.which("bwrap")
     if bwrap is not None:
-        probe = subprocess.run([bwrap, *_namespace_args(), "--ro-bind", "/", "/", "true"],
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [bwrap, *_namespace_args(), "--ro-bind", "/", "/", "true"], capture_output=True, text=True
+        )
         if probe.returncode != 0:
             notes.append(f"bubblewrap is installed but fails here: {probe.stderr.strip()}")
             bwrap = None
     else:
         notes.append("bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)")
     if bwrap is None:
-        notes.append("student code will run WITHOUT a sandbox: it can read the course folder, "
-                     "the gradebook and other students' work, and use the network")
+        notes.append(
+            "student code will run WITHOUT a sandbox: it can read the course folder, "
+            "the gradebook and other students' work, and use the network"
+        )
     pids = _pids_strategy()
     if pids.startswith("cgroup"):
         _remove_stale_cgroups(_cgroup_parent(pids))
     if pids == "none":
-        notes.append("no limit on the number of processes: no writable pids cgroup, and "
-                     "RLIMIT_NPROC does not bind root; a fork bomb is bounded only by the "
-                     "notebook's wall time")
+        notes.append(
+            "no limit on the number of processes: no writable pids cgroup, and "
+            "RLIMIT_NPROC does not bind root; a fork bomb is bounded only by the "
+            "notebook's wall time"
+        )
     for note in notes:
         warnings.warn(note, SandboxUnavailableWarning, stacklevel=2)
     return Capabilities(bwrap=bwrap, pids=pids, warnings=tuple(notes))
 
 
 def _namespace_args() -> list[str]:
-    return ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    return [
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+    ]
 
 
 def _pids_strategy() -> str:
@@ -205,8 +228,7 @@ class _PidsCgroup:
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    warnings.warn(f"could not remove cgroup {self.path}", SandboxUnavailableWarning,
-                                  stacklevel=2)
+                    warnings.warn(f"could not remove cgroup {self.path}", SandboxUnavailableWarning, stacklevel=2)
                     return
                 time.sleep(0.02)
 
@@ -222,13 +244,11 @@ def _kill(pid: int) -> None:
 def _python_paths() -> tuple[str, ...]:
     """Directories the kernel's Python needs: its prefixes and its default ``sys.path``."""
     script = "import sys, json; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"
-    out = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=True).stdout
     paths = {os.path.realpath(p) for p in json.loads(out) if p and os.path.isdir(p)}
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     # keep only the outermost directories (a prefix already contains its site-packages)
-    return tuple(sorted(p for p in paths
-                        if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths)))
+    return tuple(sorted(p for p in paths if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths)))
 
 
 def _check_mounts(mounts, protect) -> None:
@@ -239,7 +259,8 @@ def _check_mounts(mounts, protect) -> None:
                 raise SandboxError(
                     f"refusing to mount {mount} in the sandbox: it contains {secret}, which "
                     "student code must not see (install the grading environment outside the "
-                    "course folder)")
+                    "course folder)"
+                )
 
 
 def _root_args() -> list[str]:
@@ -287,8 +308,9 @@ class SandboxedKernel:
         self.files = dict(files or {})
         self.caps = capabilities()
         if self.caps.bwrap is None and limits.require_sandbox:
-            raise SandboxError("bubblewrap is unavailable and the sandbox is required: "
-                               + "; ".join(self.caps.warnings))
+            raise SandboxError(
+                "bubblewrap is unavailable and the sandbox is required: " + "; ".join(self.caps.warnings)
+            )
         self.process: subprocess.Popen | None = None
         self.sandbox_pid: int | None = None
         self.client: BlockingKernelClient | None = None
@@ -311,10 +333,18 @@ class SandboxedKernel:
     def start(self, timeout: float = 60.0) -> None:
         """Launch the sandbox and wait until the kernel answers."""
         key = secrets.token_hex(32)
-        connection = {"transport": "ipc", "ip": f"{SOCKETS}/kernel", "key": key,
-                      "signature_scheme": "hmac-sha256", "kernel_name": "python3",
-                      "shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4,
-                      "hb_port": 5}
+        connection = {
+            "transport": "ipc",
+            "ip": f"{SOCKETS}/kernel",
+            "key": key,
+            "signature_scheme": "hmac-sha256",
+            "kernel_name": "python3",
+            "shell_port": 1,
+            "iopub_port": 2,
+            "stdin_port": 3,
+            "control_port": 4,
+            "hb_port": 5,
+        }
         if self.caps.bwrap:
             self._start_bwrap(connection)
             client_ip = f"/proc/{self.sandbox_pid}/root{SOCKETS}/kernel"
@@ -357,17 +387,38 @@ class SandboxedKernel:
         _check_mounts(mounts, self.limits.protect)
         scratch = str(self.limits.scratch_mb << 20)
         args = [self.caps.bwrap, *_namespace_args(), *_root_args()]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", scratch, "--tmpfs", HOME, "--size", scratch, "--tmpfs", "/tmp",
-                 "--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-                 "--size", "1048576", "--tmpfs", "/run", "--dir", SOCKETS]
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            scratch,
+            "--tmpfs",
+            HOME,
+            "--size",
+            scratch,
+            "--tmpfs",
+            "/tmp",
+            "--size",
+            scratch,
+            "--tmpfs",
+            "/dev/shm",
+            "--remount-ro",
+            "/dev",
+            "--size",
+            "1048576",
+            "--tmpfs",
+            "/run",
+            "--dir",
+            SOCKETS,
+        ]
         # Python after the tmpfs mounts: a virtualenv under /tmp (a CI checkout) must not be hidden by the new /tmp
         for path in mounts:
             args += ["--ro-bind", path, path]
         args += ["--remount-ro", "/"]  # the root tmpfs bwrap builds must not take writes
         fds = []
-        for name, data in [("connection.json", json.dumps(connection).encode()),
-                           *self.files.items()]:
+        for name, data in [("connection.json", json.dumps(connection).encode()), *self.files.items()]:
             target = f"{SOCKETS}/{name}" if name == "connection.json" else f"{HOME}/{name}"
             fd = _data_fd(data)
             fds.append(fd)
@@ -400,16 +451,19 @@ class SandboxedKernel:
         for name, data in self.files.items():
             (work / name).write_bytes(data)
         env = {**_kernel_env(os.path.dirname(sys.executable)), "HOME": str(work)}
-        self._spawn([sys.executable, *_kernel_args(str(self._host_dir / "connection.json"))],
-                    cwd=work, env=env)
+        self._spawn([sys.executable, *_kernel_args(str(self._host_dir / "connection.json"))], cwd=work, env=env)
 
     def _spawn(self, args: list[str], **popen) -> None:
         """Start ``args`` behind a gate: limits and cgroup are set before it runs anything."""
         gate = 'read -r _ && exec "$@" </dev/null'  # waits for one line on stdin, then execs
-        self.process = subprocess.Popen(["/bin/sh", "-c", gate, "coursekit-sandbox", *args],
-                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True,
-                                        **popen)
+        self.process = subprocess.Popen(
+            ["/bin/sh", "-c", gate, "coursekit-sandbox", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            **popen,
+        )
         with self.process.stdin as gate_pipe:
             self._limit(self.process.pid)
             gate_pipe.write(b"go\n")
@@ -418,9 +472,13 @@ class SandboxedKernel:
         limits = self.limits
         memory = limits.memory_mb << 20
         cpu = int(limits.notebook_timeout) + 5
-        for which, value in [(resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu),
-                             (resource.RLIMIT_FSIZE, limits.scratch_mb << 20),
-                             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 1024)]:
+        for which, value in [
+            (resource.RLIMIT_AS, memory),
+            (resource.RLIMIT_CPU, cpu),
+            (resource.RLIMIT_FSIZE, limits.scratch_mb << 20),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_NOFILE, 1024),
+        ]:
             resource.prlimit(pid, which, (value, value))
         if self.caps.pids.startswith("cgroup"):
             self._cgroup = _PidsCgroup(self.caps.pids, limits.max_procs)
@@ -462,8 +520,13 @@ class SandboxedKernel:
 
 
 def _kernel_args(connection_file: str) -> list[str]:
-    return ["-m", "ipykernel_launcher", "-f", connection_file,
-            "--HistoryManager.enabled=False"]  # no history database holding the tests
+    return [
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        connection_file,
+        "--HistoryManager.enabled=False",
+    ]  # no history database holding the tests
 
 
 def _data_fd(data: bytes) -> int:

@@ -16,19 +16,82 @@ __all__ = ["defined_names", "imported_modules", "module_aliases", "parse_cell", 
 
 # module attributes whose use in a solution only makes sense to inspect or rig the grader
 SUSPICIOUS_ATTRIBUTES = {
-    "sys": {"_getframe", "settrace", "setprofile", "modules", "meta_path", "path_hooks",
-            "addaudithook", "exit", "stdout", "stderr", "excepthook", "displayhook"},
-    "os": {"_exit", "fork", "forkpty", "kill", "killpg", "system", "popen", "execv", "execve",
-           "execl", "execvp", "spawnv", "spawnl", "posix_spawn", "abort"},
+    "sys": {
+        "_getframe",
+        "settrace",
+        "setprofile",
+        "modules",
+        "meta_path",
+        "path_hooks",
+        "addaudithook",
+        "exit",
+        "stdout",
+        "stderr",
+        "excepthook",
+        "displayhook",
+    },
+    "os": {
+        "_exit",
+        "fork",
+        "forkpty",
+        "kill",
+        "killpg",
+        "system",
+        "popen",
+        "execv",
+        "execve",
+        "execl",
+        "execvp",
+        "spawnv",
+        "spawnl",
+        "posix_spawn",
+        "abort",
+    },
     "threading": {"settrace", "setprofile", "Thread", "Timer"},
 }
-SUSPICIOUS_MODULES = {"ctypes", "gc", "inspect", "linecache", "importlib", "builtins", "signal",
-                      "subprocess", "multiprocessing", "socket", "urllib", "http", "requests",
-                      "IPython", "ipykernel", "traceback", "atexit", "faulthandler", "marshal",
-                      "dis"}
-SUSPICIOUS_NAMES = {"get_ipython", "In", "Out", "_ih", "_oh", "_i", "_ii", "_iii",
-                    "__builtins__", "__import__", "exec", "eval", "compile", "globals",
-                    "setattr", "delattr", "breakpoint", "__loader__", "__spec__"}
+SUSPICIOUS_MODULES = {
+    "ctypes",
+    "gc",
+    "inspect",
+    "linecache",
+    "importlib",
+    "builtins",
+    "signal",
+    "subprocess",
+    "multiprocessing",
+    "socket",
+    "urllib",
+    "http",
+    "requests",
+    "IPython",
+    "ipykernel",
+    "traceback",
+    "atexit",
+    "faulthandler",
+    "marshal",
+    "dis",
+}
+SUSPICIOUS_NAMES = {
+    "get_ipython",
+    "In",
+    "Out",
+    "_ih",
+    "_oh",
+    "_i",
+    "_ii",
+    "_iii",
+    "__builtins__",
+    "__import__",
+    "exec",
+    "eval",
+    "compile",
+    "globals",
+    "setattr",
+    "delattr",
+    "breakpoint",
+    "__loader__",
+    "__spec__",
+}
 HISTORY_NAME = re.compile(r"^_i+\d*$|^_\d+$")
 _transformer = TransformerManager()
 
@@ -69,8 +132,7 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
-def suspicious_code(source: str, protected: set[str] = frozenset(),
-                    aliases: set[str] = frozenset()) -> list[str]:
+def suspicious_code(source: str, protected: set[str] = frozenset(), aliases: set[str] = frozenset()) -> list[str]:
     """Reasons to look at a student cell by hand, e.g. ``"assigns to np.allclose"``.
 
     Parameters
@@ -127,8 +189,11 @@ def _check_node(node: ast.AST, aliases: set[str]) -> list[str]:
         targets = node.targets
     elif isinstance(node, ast.AugAssign | ast.AnnAssign):
         targets = [node.target]
-    return [f"assigns to {ast.unparse(target)}" for target in targets
-            if isinstance(target, ast.Attribute) and _root_name(target) in aliases]
+    return [
+        f"assigns to {ast.unparse(target)}"
+        for target in targets
+        if isinstance(target, ast.Attribute) and _root_name(target) in aliases
+    ]
 
 
 def _root_name(node: ast.AST) -> str | None:

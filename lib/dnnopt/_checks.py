@@ -36,9 +36,7 @@ def check_float_array(x, name: str, ndim: int | None = None) -> np.ndarray:
     """
     check_array(x, name)
     if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(
-            f"{name} must be a real floating-point array (float32 or float64), got dtype {x.dtype}"
-        )
+        raise TypeError(f"{name} must be a real floating-point array (float32 or float64), got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     return x

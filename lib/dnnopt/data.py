@@ -11,8 +11,16 @@ import numpy as np
 
 from ._checks import as_rng, check_float_array
 
-__all__ = ["Split", "digits", "regression_1d", "shift_images", "spirals", "train_val_split", "true_function",
-           "two_moons"]
+__all__ = [
+    "Split",
+    "digits",
+    "regression_1d",
+    "shift_images",
+    "spirals",
+    "train_val_split",
+    "true_function",
+    "two_moons",
+]
 
 
 class Split(NamedTuple):
@@ -94,5 +102,5 @@ def shift_images(X: np.ndarray, max_shift: int = 1, rng=None, side: int = 8) -> 
     out = np.empty_like(images)
     for i, (dy, dx) in enumerate(shifts):
         top, left = max_shift - dy, max_shift - dx
-        out[i] = padded[i, top:top + side, left:left + side]
+        out[i] = padded[i, top : top + side, left : left + side]
     return out.reshape(len(X), side * side)

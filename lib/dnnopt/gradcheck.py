@@ -64,8 +64,10 @@ class GradCheckResult:
 
     def __str__(self) -> str:
         i = self.worst_index
-        return (f"{self.name}: rel. error {self.max_rel_error:.2e}, worst at {i}: analytic {self.analytic[i]:.6g} vs "
-                f"numeric {self.numeric[i]:.6g}")
+        return (
+            f"{self.name}: rel. error {self.max_rel_error:.2e}, worst at {i}: analytic {self.analytic[i]:.6g} vs "
+            f"numeric {self.numeric[i]:.6g}"
+        )
 
 
 def _result(name: str, analytic, numeric) -> GradCheckResult:
@@ -99,6 +101,7 @@ def check_function(forward: Callable, backward: Callable, wrt: tuple[str, ...], 
         raise ValueError(f"backward returned {len(analytic)} gradients but wrt names {len(wrt)}: {wrt}")
     results = []
     for name, grad in zip(wrt, analytic, strict=True):
+
         def f(value, name=name):
             return forward(**{**inputs, name: value})[0]
 
@@ -127,6 +130,7 @@ def check_layer(layer, x: np.ndarray, training: bool = True, seed: int = DOUT_SE
     results = [_result("x", dx, numerical_gradient(output_with_input, x.copy(), dout))]
     grads = layer.grads
     for name, param in pristine.params.items():
+
         def output_with_param(value, name=name):
             trial = copy.deepcopy(pristine)
             trial.params[name][...] = value

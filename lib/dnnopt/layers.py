@@ -77,8 +77,9 @@ class Layer:
 class Linear(Layer):
     """``out = x @ W + b`` with ``W`` of shape (in_features, out_features) drawn by ``init``."""
 
-    def __init__(self, in_features: int, out_features: int, init="he_normal", rng=None, dtype=np.float32,
-                 bias: bool = True) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, init="he_normal", rng=None, dtype=np.float32, bias: bool = True
+    ) -> None:
         super().__init__()
         self.params["W"] = initializers.get(init)((in_features, out_features), rng=as_rng(rng), dtype=dtype)
         if bias:
@@ -196,8 +197,14 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=True):
         out, self._cache = F.batchnorm_forward(
-            x, self.params["gamma"], self.params["beta"], self.buffers["running_mean"],
-            self.buffers["running_var"], training, self.momentum, self.eps,
+            x,
+            self.params["gamma"],
+            self.params["beta"],
+            self.buffers["running_mean"],
+            self.buffers["running_var"],
+            training,
+            self.momentum,
+            self.eps,
         )
         return out
 

@@ -20,8 +20,16 @@ def _activation(name: str, width: int, dtype) -> Layer:
     return PReLU(width, dtype=dtype) if name == "prelu" else ACTIVATIONS[name]()
 
 
-def mlp(sizes, activation: str = "relu", init="he_normal", dropout: float = 0.0, batchnorm: bool = False,
-        residual: bool = False, rng=None, dtype=np.float32) -> Sequential:
+def mlp(
+    sizes,
+    activation: str = "relu",
+    init="he_normal",
+    dropout: float = 0.0,
+    batchnorm: bool = False,
+    residual: bool = False,
+    rng=None,
+    dtype=np.float32,
+) -> Sequential:
     """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]`` returning logits (no final activation).
 
     Each hidden layer is Linear -> [BatchNorm] -> activation -> [Dropout(p=dropout)]. With ``residual=True`` every

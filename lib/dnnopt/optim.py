@@ -71,8 +71,9 @@ class SGD(Optimizer):
     (Nesterov: ``w -= lr * (g + momentum * v)``).
     """
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False) -> None:
+    def __init__(
+        self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = _check_hyper(momentum, "momentum", 0.0, 1.0)
         self.weight_decay = _check_hyper(weight_decay, "weight_decay", 0.0)
@@ -95,8 +96,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction; ``weight_decay`` adds ``weight_decay * w`` to the gradient."""
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0
+    ) -> None:
         super().__init__(params, lr)
         self.beta1 = _check_hyper(betas[0], "betas[0]", 0.0, 1.0)
         self.beta2 = _check_hyper(betas[1], "betas[1]", 0.0, 1.0)

@@ -149,7 +149,7 @@ def _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimiz
     step_norms, step_means, step_stds = [], [], []
     last_start = len(X) - batch_size if drop_last else len(X) - 1
     for start in range(0, last_start + 1, batch_size):
-        batch = order[start:start + batch_size]
+        batch = order[start : start + batch_size]
         outputs = _outputs(model, X[batch], training=True)
         if not np.isfinite(outputs[-1]).all():
             return None
@@ -165,11 +165,24 @@ def _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimiz
     return np.mean(step_norms, axis=0), np.mean(step_means, axis=0), np.mean(step_stds, axis=0)
 
 
-def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entropy",
-        optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int = 64, val_data=None,
-        patience: int | None = None, min_delta: float = 0.0, restore_best: bool = True,
-        clip_norm: float | None = None, drop_last: bool = False, rng=None,
-        progress: bool | None = None) -> History:
+def fit(
+    model: Layer,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str = "cross_entropy",
+    optimizer: Optimizer | None = None,
+    epochs: int = 10,
+    batch_size: int = 64,
+    val_data=None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    restore_best: bool = True,
+    clip_norm: float | None = None,
+    drop_last: bool = False,
+    rng=None,
+    progress: bool | None = None,
+) -> History:
     """Train ``model`` on (X, y) with mini-batches and return its ``History``.
 
     Parameters
@@ -208,19 +221,24 @@ def fit(model: Layer, X: np.ndarray, y: np.ndarray, *, loss: str = "cross_entrop
     # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
     show_progress = sys.stderr.isatty() if progress is None else progress
     # a diverging run overflows on its way to inf/NaN; _train_epoch detects that instead of warning on every op
-    with np.errstate(over="ignore", invalid="ignore"), tqdm(total=epochs, disable=not show_progress,
-                                                            leave=False) as bar:
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        tqdm(total=epochs, disable=not show_progress, leave=False) as bar,
+    ):
         for epoch in range(epochs):
-            stats = _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears,
-                                 history)
+            stats = _train_epoch(
+                model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears, history
+            )
             if stats is None:
                 history.diverged = True
                 break
             for column, value in zip((grad_norms, act_mean, act_std), stats, strict=True):
                 column.append(value)
             history.stopped_epoch = epoch
-            for (loss_list, acc_list), data in (((history.train_loss, history.train_acc), (X, y)),
-                                                ((history.val_loss, history.val_acc), val_data)):
+            for (loss_list, acc_list), data in (
+                ((history.train_loss, history.train_acc), (X, y)),
+                ((history.val_loss, history.val_acc), val_data),
+            ):
                 if data is not None:
                     value, accuracy = evaluate(model, *data, loss=loss)
                     loss_list.append(value)

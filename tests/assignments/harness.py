@@ -58,6 +58,7 @@ def is_test(cell) -> bool:
 
 # -- comparing notebooks ------------------------------------------------------------------------------------------
 
+
 def _comparable(cell) -> dict:
     cell = copy.deepcopy(cell)
     for key in VOLATILE_METADATA:
@@ -95,6 +96,7 @@ def solution_lines(cell) -> list[str]:
 
 
 # -- wrong (and right) implementations ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -187,6 +189,7 @@ def apply_variant(notebooks: dict[str, nbformat.NotebookNode], path: Path) -> di
 
 # -- grading (in worker processes) ----------------------------------------------------------------------------------
 
+
 @dataclass
 class CellGrade:
     score: float
@@ -252,8 +255,10 @@ def _run(app_class, root: Path, assignment: str, student: str = ".") -> None:
     app.force = True
     result = capture_log(app)
     if not result["success"]:
-        raise RuntimeError(f"nbgrader {app_class.__name__} failed for {student}/{assignment}:\n"
-                           f"{result.get('log', '')}\n{result['error']}")
+        raise RuntimeError(
+            f"nbgrader {app_class.__name__} failed for {student}/{assignment}:\n"
+            f"{result.get('log', '')}\n{result['error']}"
+        )
 
 
 def generate_release(root: str, assignment: str) -> str:
@@ -300,7 +305,8 @@ def autograde(template: str, root: str, assignment: str, student: str, what: str
             failures[nbgrader_meta(cell)["grade_id"]] = "\n".join(
                 f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
                 for out in cell.outputs
-                if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr"))
+                if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
+            )
     with Gradebook(coursedir.db_url) as gradebook:
         for notebook in gradebook.find_submission(assignment, student).notebooks:
             for grade in notebook.grades:

@@ -43,12 +43,18 @@ def _own(func):
     name = getattr(func, "__name__", repr(func))
     assert isinstance(func, _types.FunctionType) and func.__module__ == "__main__", (
         f"{name} is {getattr(func, '__module__', '?')}.{name}, not a function you wrote in this notebook: "
-        "calling a library's implementation earns no points")
+        "calling a library's implementation earns no points"
+    )
     borrowed = _borrowed(func, set())
-    assert not borrowed, (f"{name} uses {', '.join(sorted(set(borrowed)))}: write it yourself with numpy; "
-                          "calling a library's implementation earns no points")
-    namesakes = [m for m in list(_sys.modules.values())
-                 if getattr(m, "__name__", "").startswith("dnnopt") and callable(getattr(m, name, None))]
+    assert not borrowed, (
+        f"{name} uses {', '.join(sorted(set(borrowed)))}: write it yourself with numpy; "
+        "calling a library's implementation earns no points"
+    )
+    namesakes = [
+        m
+        for m in list(_sys.modules.values())
+        if getattr(m, "__name__", "").startswith("dnnopt") and callable(getattr(m, name, None))
+    ]
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"{name} called dnnopt's {name}: calling a library's implementation earns no points")
@@ -77,8 +83,10 @@ def _check_close(what, got, want, bugs=(), hint="", rtol=1e-6, atol=1e-12):
         if _np.shape(typical) == got.shape and _np.allclose(got, typical, rtol=1e-4, atol=1e-9):
             raise AssertionError(f"{what} is wrong; likely bug: {explanation}")
     worst = tuple(int(i) for i in _np.unravel_index(_np.argmax(_np.abs(got - want)), got.shape)) if got.ndim else ()
-    raise AssertionError(f"{what} is wrong: at index {worst} got {_plain(got[worst])!r}, expected "
-                         f"{_plain(_np.asarray(want)[worst])!r}. {hint}")
+    raise AssertionError(
+        f"{what} is wrong: at index {worst} got {_plain(got[worst])!r}, expected "
+        f"{_plain(_np.asarray(want)[worst])!r}. {hint}"
+    )
 
 
 def _plain(value):
@@ -95,5 +103,6 @@ def _global_random_untouched(call):
     result = call()
     assert _np.array_equal(before, _np.random.get_state()[1]), (  # noqa: NPY002
         "your function used numpy's global random state (np.random.normal, np.random.rand, ...): "
-        "draw from the rng argument instead, so results are reproducible")
+        "draw from the rng argument instead, so results are reproducible"
+    )
     return result

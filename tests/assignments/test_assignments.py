@@ -34,8 +34,13 @@ def course(request, tmp_path_factory):
     worker processes, so the pool stays busy; each job builds its own submission, so one broken variant file fails
     only its own test.
     """
-    wanted = sorted({item.callspec.params["assignment"] for item in request.session.items
-                     if item.module is request.module and "assignment" in getattr(item, "callspec", {}).params})
+    wanted = sorted(
+        {
+            item.callspec.params["assignment"]
+            for item in request.session.items
+            if item.module is request.module and "assignment" in getattr(item, "callspec", {}).params
+        }
+    )
     scratch = tmp_path_factory.mktemp("courses")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=harness.init_worker) as pool:
@@ -43,11 +48,18 @@ def course(request, tmp_path_factory):
         jobs = {}
         for a in wanted:
             releases[a].result()  # grading copies the gradebook this generation writes
-            submissions = {"source": "source", "source_again": "source", "release": "release",
-                           **{path.stem: str(path) for path in harness.variant_paths(a)}}
-            jobs[a] = {student: pool.submit(harness.autograde, str(scratch / a / "template"),
-                                            str(scratch / a / student), a, student, what)
-                       for student, what in submissions.items()}
+            submissions = {
+                "source": "source",
+                "source_again": "source",
+                "release": "release",
+                **{path.stem: str(path) for path in harness.variant_paths(a)},
+            }
+            jobs[a] = {
+                student: pool.submit(
+                    harness.autograde, str(scratch / a / "template"), str(scratch / a / student), a, student, what
+                )
+                for student, what in submissions.items()
+            }
 
         def results(assignment: str):
             return Path(releases[assignment].result()), jobs[assignment]
@@ -57,6 +69,7 @@ def course(request, tmp_path_factory):
 
 # -- the release --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_what_nbgrader_generates(course, assignment):
     release, _ = course(assignment)
@@ -65,8 +78,10 @@ def test_release_is_what_nbgrader_generates(course, assignment):
     assert sorted(committed) == sorted(generated), "exercises/ and the generated release hold different notebooks"
     for name in generated:
         differences = harness.notebook_differences(generated[name], committed[name])
-        assert not differences, (f"exercises/{assignment}/{name}.ipynb is stale or hand-edited; regenerate it "
-                                 f"(see tests/assignments/README.md): {differences}")
+        assert not differences, (
+            f"exercises/{assignment}/{name}.ipynb is stale or hand-edited; regenerate it "
+            f"(see tests/assignments/README.md): {differences}"
+        )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -101,20 +116,24 @@ def test_first_test_cell_embeds_the_hidden_preamble(assignment):
         first_test = next(filter(harness.is_test, notebook.cells))
         assert first_test.source.startswith(block), (
             f"the first test cell of solutions/{assignment}/{name}.ipynb must open with {harness.HIDDEN_BEGIN} and "
-            "the exact text of tests/assignments/hidden_preamble.py")
+            "the exact text of tests/assignments/hidden_preamble.py"
+        )
 
 
 # -- grading ------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_earns_full_marks_quickly_and_deterministically(course, assignment):
     _, graded = course(assignment)
     source = graded["source"].result()
     assert source.max_score > 0 and source.lost() == set(), {
-        grade_id: source.cells[grade_id].failure for grade_id in source.lost()}
+        grade_id: source.cells[grade_id].failure for grade_id in source.lost()
+    }
     # CPU time, not wall time: the grader and its kernel, unaffected by whatever else shares the machine
     assert source.cpu_seconds < MAX_SECONDS_PER_SUBMISSION, (
-        f"autograding took {source.cpu_seconds:.1f} s of CPU ({source.seconds:.1f} s wall)")
+        f"autograding took {source.cpu_seconds:.1f} s of CPU ({source.seconds:.1f} s wall)"
+    )
     again = graded["source_again"].result()
     assert {k: c.score for k, c in again.cells.items()} == {k: c.score for k, c in source.cells.items()}
 
@@ -146,4 +165,5 @@ def test_variant_loses_exactly_the_declared_points(course, assignment, path):
     assert all(result.cells[grade_id].score == 0 for grade_id in variant.loses), "test cells are all-or-nothing"
     for message in variant.messages:
         assert any(message in failure for failure in failures.values()), (
-            f"{path.name}: no failure message contains {message!r}: {failures}")
+            f"{path.name}: no failure message contains {message!r}: {failures}"
+        )

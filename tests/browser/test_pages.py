@@ -39,8 +39,7 @@ def test_math_is_rendered(visit):
     assert raw is None, f"{visit.page}: raw TeX left in the text: {raw.group()!r}"
     if snapshot["mathElements"]:
         assert snapshot["mathjaxContainers"] >= snapshot["mathElements"], (
-            f"{visit.page}: MathJax rendered {snapshot['mathjaxContainers']} of "
-            f"{snapshot['mathElements']} equations"
+            f"{visit.page}: MathJax rendered {snapshot['mathjaxContainers']} of {snapshot['mathElements']} equations"
         )
 
 

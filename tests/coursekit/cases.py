@@ -33,7 +33,9 @@ class Case:
 
 def snoop_code(paths: list[str]) -> str:
     """Try to read each path and print what happened (the content must never appear)."""
-    return MSE + f"""
+    return (
+        MSE
+        + f"""
 report = []
 for path in {paths!r}:
     try:
@@ -47,11 +49,14 @@ except OSError as error:
     report.append(f"WRITE DENIED {{type(error).__name__}}")
 print("\\n".join(report))  # one write: one output message
 """
+    )
 
 
 def network_code(port: int) -> str:
     """Try the host's loopback listener and a public address; print what happened."""
-    return MSE + f"""
+    return (
+        MSE
+        + f"""
 import socket
 report = []
 for address in [("127.0.0.1", {port}), ("151.101.0.223", 443), ("pypi.org", 443)]:
@@ -62,70 +67,124 @@ for address in [("127.0.0.1", {port}), ("151.101.0.223", 443), ("pypi.org", 443)
         report.append(f"NO NETWORK {{address}} {{type(error).__name__}}")
 print("\\n".join(report))  # one write: one output message
 """
+    )
 
 
 CASES = {
     "good": Case({"relu": RELU, "mse": MSE}, 6, "graded", None),
     "relu_only": Case({"relu": RELU}, 2, "graded", None),
     "mse_sum": Case({"relu": RELU, "mse": MSE_SUM}, 3, "graded", None),
-    "tampered_tests": Case({"relu": RELU, "mse": MSE_SUM}, 3, "graded", "changed the locked cell",
-                           edit="tamper"),
-    "deleted_tests": Case({"relu": RELU, "mse": MSE_SUM}, 3, "graded", "deleted the locked cell",
-                          edit="delete"),
-    "numpy_patch": Case({"relu": RELU, "mse": "def mse(pred, target):\n    return 0.0\n\n"
-                         "np.isclose = lambda *args, **kwargs: True"},
-                        2, "graded", "numpy.isclose was replaced"),
+    "tampered_tests": Case({"relu": RELU, "mse": MSE_SUM}, 3, "graded", "changed the locked cell", edit="tamper"),
+    "deleted_tests": Case({"relu": RELU, "mse": MSE_SUM}, 3, "graded", "deleted the locked cell", edit="delete"),
+    "numpy_patch": Case(
+        {"relu": RELU, "mse": "def mse(pred, target):\n    return 0.0\n\nnp.isclose = lambda *args, **kwargs: True"},
+        2,
+        "graded",
+        "numpy.isclose was replaced",
+    ),
     "numpy_patch_obfuscated": Case(
-        {"relu": RELU, "mse": "def mse(pred, target):\n    return 0.0\n\n"
-         "setattr(__import__('nump' + 'y'), 'isclose', lambda *args, **kwargs: True)"},
-        2, "graded", "numpy.isclose was replaced"),
+        {
+            "relu": RELU,
+            "mse": "def mse(pred, target):\n    return 0.0\n\n"
+            "setattr(__import__('nump' + 'y'), 'isclose', lambda *args, **kwargs: True)",
+        },
+        2,
+        "graded",
+        "numpy.isclose was replaced",
+    ),
     # replacing isinstance breaks the kernel itself: it stops answering and is killed
     "builtins_patch": Case(
-        {"relu": RELU, "mse": "def mse(pred, target):\n"
-         "    return np.float32(np.mean((pred - target) ** 2))\n\n"
-         "import builtins\nbuiltins.isinstance = lambda obj, cls: True"},
-        2, "timed out", "assigns to builtins.isinstance"),
+        {
+            "relu": RELU,
+            "mse": "def mse(pred, target):\n"
+            "    return np.float32(np.mean((pred - target) ** 2))\n\n"
+            "import builtins\nbuiltins.isinstance = lambda obj, cls: True",
+        },
+        2,
+        "timed out",
+        "assigns to builtins.isinstance",
+    ),
     "error_display_patch": Case(
         {"relu": RELU, "mse": MSE_SUM + "\n\nget_ipython().showtraceback = lambda *a, **k: None"},
-        2, "graded", "showtraceback was changed"),
+        2,
+        "graded",
+        "showtraceback was changed",
+    ),
     "fake_numpy_alias": Case(
-        {"relu": RELU, "mse": "class Agreeable:\n    def __getattr__(self, name):\n"
-         "        return lambda *args, **kwargs: True\n\nnp = Agreeable()\n\n"
-         "def mse(pred, target):\n    return 0.0"},
-        2, "graded", "'np' (defined by a locked cell) was rebound"),
+        {
+            "relu": RELU,
+            "mse": "class Agreeable:\n    def __getattr__(self, name):\n"
+            "        return lambda *args, **kwargs: True\n\nnp = Agreeable()\n\n"
+            "def mse(pred, target):\n    return 0.0",
+        },
+        2,
+        "graded",
+        "'np' (defined by a locked cell) was rebound",
+    ),
     "hook_leak": Case(
-        {"relu": RELU + "\n\nget_ipython().events.register('pre_run_cell', "
-         "lambda info: print(info.raw_cell))", "mse": MSE},
-        0, "graded", "pre_run_cell callbacks was changed"),
+        {
+            "relu": RELU + "\n\nget_ipython().events.register('pre_run_cell', lambda info: print(info.raw_cell))",
+            "mse": MSE,
+        },
+        0,
+        "graded",
+        "pre_run_cell callbacks was changed",
+    ),
     "linecache_leak": Case(
-        {"relu": RELU, "mse": MSE + "\n\nimport linecache\n"
-         "for entry in list(linecache.cache.values()):\n    print(''.join(entry[2]))"},
-        6, "graded", "imports linecache"),
-    "sys_exit": Case({"relu": RELU + "\n\nimport sys\nsys.exit(0)", "mse": MSE}, 6, "graded",
-                     "uses sys.exit"),
-    "os_exit": Case({"relu": RELU, "mse": MSE + "\n\nimport os\nos._exit(1)"}, 2, "failed",
-                    "the kernel died"),
+        {
+            "relu": RELU,
+            "mse": MSE + "\n\nimport linecache\n"
+            "for entry in list(linecache.cache.values()):\n    print(''.join(entry[2]))",
+        },
+        6,
+        "graded",
+        "imports linecache",
+    ),
+    "sys_exit": Case({"relu": RELU + "\n\nimport sys\nsys.exit(0)", "mse": MSE}, 6, "graded", "uses sys.exit"),
+    "os_exit": Case({"relu": RELU, "mse": MSE + "\n\nimport os\nos._exit(1)"}, 2, "failed", "the kernel died"),
     "infinite_loop": Case({"relu": RELU, "mse": "while True:\n    pass"}, 2, "timed out", None),
     "stubborn_loop": Case(
-        {"relu": RELU, "mse": "import time\nwhile True:\n    try:\n        time.sleep(1)\n"
-         "    except KeyboardInterrupt:\n        pass"},
-        2, "timed out", None),
+        {
+            "relu": RELU,
+            "mse": "import time\nwhile True:\n    try:\n        time.sleep(1)\n"
+            "    except KeyboardInterrupt:\n        pass",
+        },
+        2,
+        "timed out",
+        None,
+    ),
     # the bomb stops at the pids limit (BlockingIOError) or runs past the time limit; either
     # way mse, defined after it, never exists
-    "fork_bomb": Case({"relu": RELU, "mse": "import os\nwhile True:\n    os.fork()\n\n" + MSE},
-                      2, ("graded", "timed out"), "uses os.fork"),
+    "fork_bomb": Case(
+        {"relu": RELU, "mse": "import os\nwhile True:\n    os.fork()\n\n" + MSE},
+        2,
+        ("graded", "timed out"),
+        "uses os.fork",
+    ),
     "memory_30gb": Case(
-        {"relu": RELU, "mse": "def mse(pred, target):\n    hog = np.ones(30 * 2**30 // 8)\n"
-         "    return float(np.mean((pred - target) ** 2))"},
-        2, "graded", None),
+        {
+            "relu": RELU,
+            "mse": "def mse(pred, target):\n    hog = np.ones(30 * 2**30 // 8)\n"
+            "    return float(np.mean((pred - target) ** 2))",
+        },
+        2,
+        "graded",
+        None,
+    ),
     # the flood is interrupted past the output budget, or the kernel, too busy to answer, is
     # killed, or its output machinery fails under the memory limit and writes to stderr:
     # the mse tests score zero every time
     "print_1gb": Case(
-        {"relu": RELU, "mse": "def mse(pred, target):\n    chunk = 'x' * 2**16\n"
-         "    for _ in range(2**14):\n        print(chunk)\n"
-         "    return float(np.mean((pred - target) ** 2))"},
-        2, ("graded", "timed out"), ANY_FLAG),
+        {
+            "relu": RELU,
+            "mse": "def mse(pred, target):\n    chunk = 'x' * 2**16\n"
+            "    for _ in range(2**14):\n        print(chunk)\n"
+            "    return float(np.mean((pred - target) ** 2))",
+        },
+        2,
+        ("graded", "timed out"),
+        ANY_FLAG,
+    ),
     "invalid_json": Case(None, 0, "failed", "not a valid notebook", raw=b"{this is not json"),
     "empty_file": Case(None, 0, "failed", "not a valid notebook", raw=b""),
     "missing_notebook": Case(None, 0, "failed", "missing notebook"),

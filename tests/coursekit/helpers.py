@@ -16,17 +16,32 @@ from coursekit import demo
 from coursekit.course import Course
 from coursekit.release import release
 
-LIMITS = ["--timeout", "8", "--notebook-timeout", "60", "--memory-mb", "1024",
-          "--output-kb", "256", "--max-procs", "32"]
+LIMITS = [
+    "--timeout",
+    "8",
+    "--notebook-timeout",
+    "60",
+    "--memory-mb",
+    "1024",
+    "--output-kb",
+    "256",
+    "--max-procs",
+    "32",
+]
 
 
 def run_coursekit(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run the ``coursekit`` command (as instructors do) on the course at ``root``."""
-    result = subprocess.run([sys.executable, "-m", "coursekit.cli", "--course", str(root), *args],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "--course", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f"coursekit {' '.join(args)} failed ({result.returncode}):\n"
-                             f"{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"coursekit {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 

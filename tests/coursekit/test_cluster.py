@@ -29,13 +29,22 @@ from tests.coursekit.helpers import gradebook_dump, totals
 
 pytestmark = pytest.mark.slow
 
-LIMITS = ["--timeout", "4", "--notebook-timeout", "40", "--memory-mb", "1024",
-          "--output-kb", "256", "--max-procs", "32"]
+LIMITS = [
+    "--timeout",
+    "4",
+    "--notebook-timeout",
+    "40",
+    "--memory-mb",
+    "1024",
+    "--output-kb",
+    "256",
+    "--max-procs",
+    "32",
+]
 GRADE_SECONDS = 150  # one `coursekit grade` of a test batch, on 2 busy cores
 # good and bad submissions whose outcomes, flags included, do not depend on timing (a flood,
 # a fork bomb or a dying kernel can end in more than one correct way)
-MIXED = ["good", "mse_sum", "tampered_tests", "sys_exit", "invalid_json", "missing_notebook",
-         "infinite_loop"]
+MIXED = ["good", "mse_sum", "tampered_tests", "sys_exit", "invalid_json", "missing_notebook", "infinite_loop"]
 
 
 def make_course(template: Path, root: Path, students: dict[str, Case]) -> Path:
@@ -50,9 +59,12 @@ def grading(root: Path, *args: str) -> Iterator[subprocess.Popen]:
     """``coursekit grade demo`` on ``root`` in the background, output in ``root/grade.log``;
     killed at the end, with every process it started, if it is still running."""
     with (root / "grade.log").open("w") as log:
-        grader = subprocess.Popen([sys.executable, "-m", "coursekit.cli", "--course", str(root),
-                                   "grade", "demo", *LIMITS, *args],
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        grader = subprocess.Popen(
+            [sys.executable, "-m", "coursekit.cli", "--course", str(root), "grade", "demo", *LIMITS, *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield grader
     finally:
@@ -90,15 +102,13 @@ def ledgers(root: Path) -> dict[str, dict]:
 
 
 def per_worker(output: str) -> dict[str, int]:
-    return {worker: int(count)
-            for worker, count in re.findall(r"worker (tcp://[\d.:]+): (\d+) graded", output)}
+    return {worker: int(count) for worker, count in re.findall(r"worker (tcp://[\d.:]+): (\d+) graded", output)}
 
 
 def submissions_per_student(root: Path) -> dict[str, int]:
     with closing(sqlite3.connect(root / "gradebook.db")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        return dict(db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment "
-                               "GROUP BY student_id").fetchall())
+        return dict(db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id").fetchall())
 
 
 def test_cluster_grades_exactly_as_local_mode(demo_template, tmp_path):
@@ -122,12 +132,10 @@ def test_cluster_grades_exactly_as_local_mode(demo_template, tmp_path):
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(demo_template, tmp_path):
-    students = {f"{name}_{i}": CASES[name] for i in range(2)
-                for name in ("good", "mse_sum", "relu_only")}
+    students = {f"{name}_{i}": CASES[name] for i in range(2) for name in ("good", "mse_sum", "relu_only")}
     root = make_course(demo_template, tmp_path / "course", students)
     (tmp_path / "dask").mkdir()
-    with (loopback_cluster(2, tmp_path / "dask") as cluster,
-          grading(root, "--scheduler", cluster.address) as grader):
+    with loopback_cluster(2, tmp_path / "dask") as cluster, grading(root, "--scheduler", cluster.address) as grader:
         victim = _busy_worker(cluster.workers, root, grader)
         os.killpg(victim.pid, signal.SIGKILL)  # the worker, its nanny and its sandbox
         done_before = len(ledgers(root))
@@ -144,8 +152,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(demo_template, tmp_path):
     assert sum(per_worker(output).values()) == len(students)
 
 
-def _busy_worker(workers: list[subprocess.Popen], root: Path,
-                 grader: subprocess.Popen) -> subprocess.Popen:
+def _busy_worker(workers: list[subprocess.Popen], root: Path, grader: subprocess.Popen) -> subprocess.Popen:
     """Wait until a result is in and a worker is running a kernel (grading); return it.
 
     ``dask worker`` (the nanny) runs the worker process, which starts a kernel (in its
@@ -190,9 +197,12 @@ def test_a_submission_that_keeps_killing_workers_is_flagged(demo_template, tmp_p
     preload = tmp_path / "dask" / "crashing_preload.py"
     preload.write_text(CRASHING_PRELOAD)
     # no nanny: a dead worker stays dead; two deaths allowed, a third worker finishes the batch
-    with loopback_cluster(3, tmp_path / "dask",
-                          env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
-                          worker_args=["--no-nanny", "--preload", str(preload)]) as cluster:
+    with loopback_cluster(
+        3,
+        tmp_path / "dask",
+        env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
+        worker_args=["--no-nanny", "--preload", str(preload)],
+    ) as cluster:
         output = grade(root, "--scheduler", cluster.address)
         dead = [worker for worker in cluster.workers if worker.poll() is not None]
     assert len(dead) == 2, output

@@ -57,12 +57,17 @@ def batch(demo_template, tmp_path_factory):
     (root / "solutions" / "demo" / "notes.txt").write_text(CANARY)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
-    secret_paths = [str(root / "solutions" / "demo" / "notes.txt"),
-                    "../../solutions/demo/notes.txt", str(root / "gradebook.db"),
-                    str(root / "submitted" / "good" / "demo" / "demo.ipynb")]
+    secret_paths = [
+        str(root / "solutions" / "demo" / "notes.txt"),
+        "../../solutions/demo/notes.txt",
+        str(root / "gradebook.db"),
+        str(root / "submitted" / "good" / "demo" / "demo.ipynb"),
+    ]
     for name, case in CASES.items():
-        answers = {"snoop_files": {"relu": RELU, "mse": snoop_code(secret_paths)},
-                   "network": {"relu": RELU, "mse": network_code(listener.getsockname()[1])}}
+        answers = {
+            "snoop_files": {"relu": RELU, "mse": snoop_code(secret_paths)},
+            "network": {"relu": RELU, "mse": network_code(listener.getsockname()[1])},
+        }
         write_submission(root, name, case, answers.get(name))
     (root / "submitted" / "good" / "demo" / "secret.txt").write_text(CANARY)
     start = time.monotonic()
@@ -87,10 +92,17 @@ def outputs(root: Path, student: str) -> list:
     path = root / "autograded" / student / "demo" / "demo.ipynb"
     if not path.is_file():
         return []
-    return [(cell.metadata.get("nbgrader", {}).get("grade_id"),
-             [(o.output_type, o.get("name"), o.get("ename"), str(o.get("evalue", o.get("text")))[:160])
-              for o in cell.outputs])
-            for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    return [
+        (
+            cell.metadata.get("nbgrader", {}).get("grade_id"),
+            [
+                (o.output_type, o.get("name"), o.get("ename"), str(o.get("evalue", o.get("text")))[:160])
+                for o in cell.outputs
+            ],
+        )
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code"
+    ]
 
 
 @pytest.mark.parametrize("student", sorted(CASES))
@@ -109,12 +121,17 @@ def test_each_submission_gets_its_outcome(batch, student):
 def test_gradebook_is_consistent(batch):
     with closing(sqlite3.connect(batch.root / "gradebook.db")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        per_student = dict(db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment "
-                                      "GROUP BY student_id").fetchall())
-        flagged = {row[0] for row in db.execute(
-            "SELECT submitted_assignment.student_id FROM submitted_notebook JOIN "
-            "submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-            "WHERE submitted_notebook.flagged")}
+        per_student = dict(
+            db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id").fetchall()
+        )
+        flagged = {
+            row[0]
+            for row in db.execute(
+                "SELECT submitted_assignment.student_id FROM submitted_notebook JOIN "
+                "submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+                "WHERE submitted_notebook.flagged"
+            )
+        }
     assert per_student == dict.fromkeys(CASES, 1)
     assert MUST_FLAG <= flagged <= MAY_FLAG
     # three grade cells per student, no more, no less
@@ -123,8 +140,7 @@ def test_gradebook_is_consistent(batch):
 
 def _stdout_of(root: Path, student: str) -> str:
     nb = nbformat.read(root / "autograded" / student / "demo" / "demo.ipynb", as_version=4)
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.outputs)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def test_student_code_cannot_read_the_course_or_write_outside_scratch(batch):
@@ -139,8 +155,7 @@ def test_student_code_cannot_read_the_course_or_write_outside_scratch(batch):
 
 def test_student_code_has_no_network(batch):
     printed = _stdout_of(batch.root, "network")
-    assert printed.count("NO NETWORK") == 3 and "CONNECTED" not in printed, outputs(batch.root,
-                                                                                     "network")
+    assert printed.count("NO NETWORK") == 3 and "CONNECTED" not in printed, outputs(batch.root, "network")
     with pytest.raises(BlockingIOError):
         batch.listener.accept()  # nothing reached the host's loopback
 
@@ -151,8 +166,7 @@ def test_sandboxes_leave_no_cgroups_behind(batch):
     if not parent.is_dir():
         parent = Path("/sys/fs/cgroup/coursekit")
     # a cgroup is named after the grading process that made it; other graders may be running
-    leaked = [group for group in parent.glob("sandbox-*")
-              if not Path(f"/proc/{group.name.split('-')[1]}").exists()]
+    leaked = [group for group in parent.glob("sandbox-*") if not Path(f"/proc/{group.name.split('-')[1]}").exists()]
     assert leaked == []
 
 
@@ -162,8 +176,16 @@ def test_grading_again_gives_the_same_gradebook(batch):
     assert f"{len(CASES)} already graded (skipped)" in again.stdout
     assert gradebook_dump(batch.root) == before
     subset = ["good", "mse_sum", "numpy_patch", "os_exit", "invalid_json", "empty_notebook"]
-    forced = run_coursekit(batch.root, "grade", "demo", "--workers", "2", "--force", *LIMITS,
-                           *[arg for student in subset for arg in ("--student", student)])
+    forced = run_coursekit(
+        batch.root,
+        "grade",
+        "demo",
+        "--workers",
+        "2",
+        "--force",
+        *LIMITS,
+        *[arg for student in subset for arg in ("--student", student)],
+    )
     assert f"{len(subset)} graded now" in forced.stdout
     assert gradebook_dump(batch.root) == before
 
@@ -179,7 +201,10 @@ def test_feedback_never_shows_a_hidden_test(batch):
     report = generate_feedback(course, "demo")
     assert MUST_FLAG <= set(report.withheld) <= MAY_FLAG
     assert {p.parts[-3] for p in report.written} == set(CASES) - set(report.withheld) - {
-        "invalid_json", "empty_file", "missing_notebook"}  # nothing graded, nothing to show
+        "invalid_json",
+        "empty_file",
+        "missing_notebook",
+    }  # nothing graded, nothing to show
     # with them included, still no page shows a line of a hidden test
     report = generate_feedback(course, "demo", include_flagged=True)
     assert report.deleted == []

@@ -85,8 +85,10 @@ def course(tmp_path_factory):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_real_assignment_grades_and_feedback_hides_its_tests(course, assignment):
     with course.gradebook() as gb:
-        scores = {s.student.id: (s.score, s.max_score, any(nb.flagged for nb in s.notebooks))
-                  for s in gb.find_assignment(assignment).submissions}
+        scores = {
+            s.student.id: (s.score, s.max_score, any(nb.flagged for nb in s.notebooks))
+            for s in gb.find_assignment(assignment).submissions
+        }
     full = scores["source"][0]
     assert full > 0 and scores["release"][0] == 0
     secrets = set()
@@ -95,8 +97,7 @@ def test_real_assignment_grades_and_feedback_hides_its_tests(course, assignment)
     if assignment == ASSIGNMENTS[0]:
         assert scores["rigged"][0] == 0 and scores["rigged"][2], "rigged numpy zeroes the tests"
         assert scores["leaky"][0] == full and scores["leaky"][2], "printing the cache is flagged"
-        printed = "".join(p.read_text()
-                          for p in course.autograded_dir(assignment, "leaky").glob("*.ipynb"))
+        printed = "".join(p.read_text() for p in course.autograded_dir(assignment, "leaky").glob("*.ipynb"))
         assert any(line in printed for line in secrets), "the leak should print hidden tests"
 
     report = generate_feedback(course, assignment, include_flagged=True)

@@ -27,10 +27,12 @@ def test_killed_batch_resumes_without_losing_or_double_counting(demo_template, t
     for student, case in STUDENTS.items():
         write_submission(root, student, case)
     ledger = root / ".coursekit" / "demo"
-    grader = subprocess.Popen([sys.executable, "-m", "coursekit.cli", "--course", str(root),
-                               "grade", "demo", "--workers", "2", *LIMITS],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "coursekit.cli", "--course", str(root), "grade", "demo", "--workers", "2", *LIMITS],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while len(list(ledger.glob("*.json"))) < 2 and grader.poll() is None:
         assert time.monotonic() < deadline, "grading never recorded a result"
@@ -46,6 +48,5 @@ def test_killed_batch_resumes_without_losing_or_double_counting(demo_template, t
     assert totals(root) == {student: case.score for student, case in STUDENTS.items()}
     with closing(sqlite3.connect(root / "gradebook.db")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        rows = db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment "
-                          "GROUP BY student_id").fetchall()
+        rows = db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id").fetchall()
     assert dict(rows) == dict.fromkeys(STUDENTS, 1)

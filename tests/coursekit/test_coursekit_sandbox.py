@@ -38,7 +38,8 @@ print(report)
 
 def _text(run):
     return "".join(o.get("text", "") for o in run.outputs) + "".join(
-        f"{o.ename}: {o.evalue}" for o in run.outputs if o.output_type == "error")
+        f"{o.ename}: {o.evalue}" for o in run.outputs if o.output_type == "error"
+    )
 
 
 @pytest.mark.skipif(sandbox.capabilities().bwrap is None, reason="bubblewrap unavailable")
@@ -46,8 +47,14 @@ def test_sandbox_hides_the_host_and_bounds_the_kernel(tmp_path):
     secret = tmp_path / "solutions"
     secret.mkdir()
     limits = SandboxLimits(memory_mb=1024, max_procs=24, protect=(str(secret),))
-    paths = [str(secret), str(tmp_path), str(REPOSITORY / "solutions"),
-             str(REPOSITORY / "README.md"), "/root/.ssh", "/etc/shadow"]
+    paths = [
+        str(secret),
+        str(tmp_path),
+        str(REPOSITORY / "solutions"),
+        str(REPOSITORY / "README.md"),
+        "/root/.ssh",
+        "/etc/shadow",
+    ]
     with SandboxedKernel(limits, files={"data.csv": b"a,b\n1,2\n"}) as kernel:
         session = _Session(kernel, limits, time.monotonic() + 120)
         report = eval(_text(session.run(PROBE.replace("{paths}", repr(paths)[1:-1]), timeout=20)))

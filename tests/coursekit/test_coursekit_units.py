@@ -16,20 +16,23 @@ from coursekit.scan import defined_names, imported_modules, suspicious_code
 
 
 # -- static scan ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("code", "reason"), [
-    ("np.allclose = lambda *a, **k: True", "assigns to np.allclose"),
-    ("np.testing.assert_allclose = print", "assigns to np.testing.assert_allclose"),
-    ("setattr(np, 'isclose', None)", "uses setattr"),
-    ("__import__('numpy').isclose = None", "uses __import__"),
-    ("get_ipython().events.register('pre_run_cell', print)", "uses get_ipython"),
-    ("print(In[3])", "uses In"),
-    ("print(_i2)", "uses _i2"),
-    ("import linecache", "imports linecache"),
-    ("from inspect import stack", "imports inspect"),
-    ("import sys\nsys.exit(0)", "uses sys.exit"),
-    ("import os\nos._exit(1)", "uses os._exit"),
-    ("%time x = 1\nimport socket", "imports socket"),  # magics are parsed as IPython runs them
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("np.allclose = lambda *a, **k: True", "assigns to np.allclose"),
+        ("np.testing.assert_allclose = print", "assigns to np.testing.assert_allclose"),
+        ("setattr(np, 'isclose', None)", "uses setattr"),
+        ("__import__('numpy').isclose = None", "uses __import__"),
+        ("get_ipython().events.register('pre_run_cell', print)", "uses get_ipython"),
+        ("print(In[3])", "uses In"),
+        ("print(_i2)", "uses _i2"),
+        ("import linecache", "imports linecache"),
+        ("from inspect import stack", "imports inspect"),
+        ("import sys\nsys.exit(0)", "uses sys.exit"),
+        ("import os\nos._exit(1)", "uses os._exit"),
+        ("%time x = 1\nimport socket", "imports socket"),  # magics are parsed as IPython runs them
+    ],
+)
 def test_scan_flags_tampering(code, reason):
     assert reason in suspicious_code(code, aliases={"np"})
 
@@ -48,11 +51,9 @@ def relu(x):
 
 
 def test_scan_flags_rebinding_what_locked_cells_define():
-    assert suspicious_code("np = object()", protected={"np"}) == [
-        "redefines 'np', which a read-only cell defines"]
+    assert suspicious_code("np = object()", protected={"np"}) == ["redefines 'np', which a read-only cell defines"]
     assert suspicious_code("import numpy as np", protected={"np"}) == []  # the same module
-    assert suspicious_code("np = FakeNumpy()", aliases={"np"}) == [
-        "rebinds 'np', the name of an imported module"]
+    assert suspicious_code("np = FakeNumpy()", aliases={"np"}) == ["rebinds 'np', the name of an imported module"]
 
 
 def test_defined_and_imported_names():
@@ -77,18 +78,29 @@ def test_hidden_lines_skip_what_is_public_or_empty():
 
 
 def _graded_notebook():
-    before = nbformat.v4.new_code_cell("plot()", outputs=[
-        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"})])
-    test = nbformat.v4.new_code_cell(SOURCE, metadata={"nbgrader": {
-        "grade": True, "solution": False, "grade_id": "t", "points": 1, "locked": True}}, outputs=[
-        nbformat.v4.new_output("error", ename="AssertionError", evalue="f must be exact",
-                               traceback=["----> 3 assert close(f(grid), expected_grid)",
-                                          "AssertionError: f must be exact"])])
-    after = nbformat.v4.new_code_cell("leak()", outputs=[
-        nbformat.v4.new_output("stream", name="stdout",
-                               text="ok\n  expected_grid = reference(grid)  \nbye\n"),
-        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"}),
-        nbformat.v4.new_output("display_data", data={"text/html": "<b>x</b>"})])
+    before = nbformat.v4.new_code_cell(
+        "plot()", outputs=[nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"})]
+    )
+    test = nbformat.v4.new_code_cell(
+        SOURCE,
+        metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1, "locked": True}},
+        outputs=[
+            nbformat.v4.new_output(
+                "error",
+                ename="AssertionError",
+                evalue="f must be exact",
+                traceback=["----> 3 assert close(f(grid), expected_grid)", "AssertionError: f must be exact"],
+            )
+        ],
+    )
+    after = nbformat.v4.new_code_cell(
+        "leak()",
+        outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="ok\n  expected_grid = reference(grid)  \nbye\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Fig>"}),
+            nbformat.v4.new_output("display_data", data={"text/html": "<b>x</b>"}),
+        ],
+    )
     return nbformat.v4.new_notebook(cells=[before, test, after])
 
 
@@ -123,10 +135,12 @@ def test_task_key_follows_every_input():
     source = {"nb": b"source"}
     task = GradingTask("a", "s", {"nb": b"answer"}, source)
     assert task.key() == GradingTask("a", "s", {"nb": b"answer"}, source).key()
-    for other in (GradingTask("a", "s", {"nb": b"other"}, source),
-                  GradingTask("a", "s", {"nb": None}, source),
-                  GradingTask("a", "s", {"nb": b"answer"}, {"nb": b"fixed test"}),
-                  GradingTask("a", "s", {"nb": b"answer"}, source, SandboxLimits(cell_timeout=5))):
+    for other in (
+        GradingTask("a", "s", {"nb": b"other"}, source),
+        GradingTask("a", "s", {"nb": None}, source),
+        GradingTask("a", "s", {"nb": b"answer"}, {"nb": b"fixed test"}),
+        GradingTask("a", "s", {"nb": b"answer"}, source, SandboxLimits(cell_timeout=5)),
+    ):
         assert other.key() != task.key()
 
 

@@ -44,8 +44,15 @@ def test_training_epoch_by_epoch_is_one_fit_call():
     split = B.experiment_split(TINY)
     by_epoch = B.train_epochs(B.build_model("ReLU, He init", True, TINY), split, 0.1, TINY)
     model = B.build_model("ReLU, He init", True, TINY)
-    history = train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=0.1), epochs=TINY.epochs,
-                        batch_size=TINY.batch_size, rng=TINY.seed)
+    history = train.fit(
+        model,
+        split.X_train,
+        split.y_train,
+        optimizer=optim.SGD(model, lr=0.1),
+        epochs=TINY.epochs,
+        batch_size=TINY.batch_size,
+        rng=TINY.seed,
+    )
     np.testing.assert_allclose(by_epoch.step_loss, history.step_loss, rtol=1e-6)
     for key, value in model.state_dict().items():
         np.testing.assert_allclose(by_epoch.snapshots[-1].state_dict()[key], value, rtol=1e-6)
@@ -55,8 +62,9 @@ def test_drop_last_skips_the_incomplete_batch_of_every_epoch():
     ragged = B.BNSetup(depth=2, width=8, epochs=2, batch_size=16, n_train=72)  # 4 full batches and one of 8
     kept = B.train_epochs(B.build_model("ReLU, He init", True, ragged), B.experiment_split(ragged), 0.1, ragged)
     skipped_setup = replace(ragged, drop_last=True)
-    skipped = B.train_epochs(B.build_model("ReLU, He init", True, skipped_setup), B.experiment_split(skipped_setup),
-                             0.1, skipped_setup)
+    skipped = B.train_epochs(
+        B.build_model("ReLU, He init", True, skipped_setup), B.experiment_split(skipped_setup), 0.1, skipped_setup
+    )
     assert len(kept.step_loss) == 2 * 5 and len(skipped.step_loss) == 2 * 4
 
 
@@ -90,7 +98,8 @@ def test_train_mode_accuracy_uses_batches_and_leaves_the_running_averages_alone(
     plain = B.bn_run("ReLU, He init", 0.1, False, TINY).snapshots[-1]  # no batch norm: both modes agree
     n = len(split.X_val) // 8 * 8  # the incomplete last batch is dropped
     assert B.train_mode_accuracy(plain, split.X_val[:n], split.y_val[:n], 8) == pytest.approx(
-        train.evaluate(plain, split.X_val[:n], split.y_val[:n])[1])
+        train.evaluate(plain, split.X_val[:n], split.y_val[:n])[1]
+    )
     with pytest.raises(ValueError, match="at least 2"):
         B.train_mode_accuracy(trained, split.X_val, split.y_val, batch_size=1)
 
@@ -130,8 +139,10 @@ def test_smooth_is_a_trailing_moving_average():
 
 
 def test_figures_label_their_lines_and_mark_divergence():
-    good, bad = B.BNRun(step_loss=[2.0, 1.0, 0.5], train_loss=[0.5], val_acc=[0.9]), \
-        B.BNRun(step_loss=[2.0, 50.0, math.inf], diverged=True)
+    good, bad = (
+        B.BNRun(step_loss=[2.0, 1.0, 0.5], train_loss=[0.5], val_acc=[0.9]),
+        B.BNRun(step_loss=[2.0, 50.0, math.inf], diverged=True),
+    )
     ax = Figure().subplots()
     B.plot_step_losses(ax, {"with batch norm": good, "without batch norm": bad})
     assert [line.get_label() for line in ax.lines] == ["with batch norm", "without batch norm (diverged)"]

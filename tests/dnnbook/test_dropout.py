@@ -58,11 +58,13 @@ def test_thinned_predictions_are_probabilities_differ_per_network_and_leave_the_
 
 def test_ensemble_accuracy_averages_the_first_k_networks():
     # two images (true classes 0 and 1), three networks, two classes
-    probabilities = np.array([
-        [[0.4, 0.6], [0.3, 0.7]],  # network 1: wrong on image 0, right on image 1
-        [[0.9, 0.1], [0.6, 0.4]],  # network 2: right, wrong
-        [[0.9, 0.1], [0.8, 0.2]],  # network 3: right, wrong
-    ])
+    probabilities = np.array(
+        [
+            [[0.4, 0.6], [0.3, 0.7]],  # network 1: wrong on image 0, right on image 1
+            [[0.9, 0.1], [0.6, 0.4]],  # network 2: right, wrong
+            [[0.9, 0.1], [0.8, 0.2]],  # network 3: right, wrong
+        ]
+    )
     accuracy = D.ensemble_accuracy(probabilities, np.array([0, 1]))
     # k=1: [0.4,0.6],[0.3,0.7] -> 1 of 2; k=2: [0.65,0.35],[0.45,0.55] -> 2 of 2; k=3: image 1 mean [0.567,0.433] -> 1
     np.testing.assert_allclose(accuracy, [0.5, 1.0, 0.5])

@@ -23,8 +23,13 @@ from dnnopt.widgets.gradients import gradient_flow, training_curves
 
 def small_history(epochs=3, steps_per_epoch=4) -> History:
     losses = np.linspace(2.3, 0.5, epochs).tolist()
-    return History(train_loss=losses, val_loss=[v + 0.1 for v in losses], train_acc=[0.5, 0.7, 0.9][:epochs],
-                   val_acc=[0.4, 0.6, 0.8][:epochs], step_loss=np.linspace(2.4, 0.4, epochs * steps_per_epoch).tolist())
+    return History(
+        train_loss=losses,
+        val_loss=[v + 0.1 for v in losses],
+        train_acc=[0.5, 0.7, 0.9][:epochs],
+        val_acc=[0.4, 0.6, 0.8][:epochs],
+        step_loss=np.linspace(2.4, 0.4, epochs * steps_per_epoch).tolist(),
+    )
 
 
 # --- the experiment behind the gradient figures ------------------------------------------------------------------
@@ -52,11 +57,14 @@ def test_layer_gradient_norms_returns_a_copy_of_its_cache():
     assert np.all(layer_gradient_norms("relu", 10) > 0)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"activation": "softplus", "depth": 5}, "unknown activation"),
-    ({"activation": "relu", "depth": 0}, "depth must be a positive int"),
-    ({"activation": "relu", "depth": 5, "gain": 0.0}, "gain must be positive"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"activation": "softplus", "depth": 5}, "unknown activation"),
+        ({"activation": "relu", "depth": 0}, "depth must be a positive int"),
+        ({"activation": "relu", "depth": 5, "gain": 0.0}, "gain must be positive"),
+    ],
+)
 def test_layer_gradient_norms_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         layer_gradient_norms(**kwargs)
@@ -84,8 +92,10 @@ def test_activation_derivatives_peak_at_one_quarter_and_one():
 
 
 def test_layer_gradient_norms_figure_has_a_log_panel_per_entry_and_skips_zeros():
-    panels = {"a": {"one": np.array([1e-3, 1e-2, 1.0]), "two": np.array([0.0, 1.0, 2.0])},
-              "b": {"one": np.array([1.0, 1.0]), "two": np.array([1e-40, 1e-20])}}
+    panels = {
+        "a": {"one": np.array([1e-3, 1e-2, 1.0]), "two": np.array([0.0, 1.0, 2.0])},
+        "b": {"one": np.array([1.0, 1.0]), "two": np.array([1e-40, 1e-20])},
+    }
     fig = plot_layer_gradient_norms(panels, title="t")
     assert len(fig.axes) == 2
     first, second = fig.axes
@@ -193,13 +203,23 @@ def test_training_curves_changes_with_the_learning_rate_and_batch_size():
     assert explorer.update(batch_size=128) != explorer.update(batch_size=32)
 
 
-@pytest.mark.parametrize(("factory", "frames"), [
-    (gradient_flow, [{"activation": "sigmoid", "depth": 50, "weight_scale": 0.5},
-                     {"activation": "relu", "depth": 50, "weight_scale": 2.0},
-                     {"activation": "tanh", "depth": 10, "weight_scale": 1.0}]),
-    (training_curves, [{"lr": 0.01, "batch_size": 128}, {"lr": 1.0, "batch_size": 32},
-                       {"lr": 3.0, "batch_size": 128}]),
-])
+@pytest.mark.parametrize(
+    ("factory", "frames"),
+    [
+        (
+            gradient_flow,
+            [
+                {"activation": "sigmoid", "depth": 50, "weight_scale": 0.5},
+                {"activation": "relu", "depth": 50, "weight_scale": 2.0},
+                {"activation": "tanh", "depth": 10, "weight_scale": 1.0},
+            ],
+        ),
+        (
+            training_curves,
+            [{"lr": 0.01, "batch_size": 128}, {"lr": 1.0, "batch_size": 32}, {"lr": 3.0, "batch_size": 128}],
+        ),
+    ],
+)
 def test_explorable_frames_share_their_axes_and_show_all_the_data(factory, frames):
     """Fixed limits and margins: moving a control changes the data, never the axes."""
     explorer = factory()

@@ -91,8 +91,9 @@ def test_sweep_table_reports_divergence_and_partial_success():
 def test_init_sweep_trains_each_pair_for_each_seed():
     split = data.digits(seed=0)
     small = data.Split(split.X_train[:128], split.y_train[:128], split.X_val[:64], split.y_val[:64])
-    cells = figs.init_sweep(small, {"He": "he_normal", "huge": "std=1"}, ["relu"], seeds=[0, 1], epochs=1,
-                            batch_size=32)  # the chapter's six hidden layers of width 64
+    cells = figs.init_sweep(
+        small, {"He": "he_normal", "huge": "std=1"}, ["relu"], seeds=[0, 1], epochs=1, batch_size=32
+    )  # the chapter's six hidden layers of width 64
     assert [(c.init, c.activation) for c in cells] == [("He", "relu"), ("huge", "relu")]
     he, huge = cells
     assert he.total_steps == 4 and len(he.val_acc) == 2 and he.diverged == 0

@@ -32,8 +32,9 @@ def test_bias_sq_is_too_high_and_variance_too_low_by_variance_over_k():
     # K unbiased models with variance 4 at each point: E[bias_sq] = 4/K and E[variance] = 4 (K - 1)/K
     rng = np.random.default_rng(0)
     n_models, sd = 5, 2.0
-    estimates = np.array([bvp.bias_variance(sd * rng.standard_normal((n_models, 50)), np.zeros(50))
-                          for _ in range(400)])  # (400, 2)
+    estimates = np.array(
+        [bvp.bias_variance(sd * rng.standard_normal((n_models, 50)), np.zeros(50)) for _ in range(400)]
+    )  # (400, 2)
     assert estimates[:, 0].mean() == pytest.approx(sd**2 / n_models, rel=0.05)
     assert estimates[:, 1].mean() == pytest.approx(sd**2 * (n_models - 1) / n_models, rel=0.05)
 
@@ -43,11 +44,14 @@ def test_identical_models_have_no_variance():
     assert bvp.bias_variance(predictions, np.zeros(3)) == pytest.approx((np.mean([0.25, 2.25, 1.0]), 0.0))
 
 
-@pytest.mark.parametrize(("predictions", "y_true", "message"), [
-    (np.zeros((3, 4)), np.zeros(5), "n_models, n_points"),
-    (np.zeros(4), np.zeros(4), "2-D"),
-    (np.zeros((3, 4)), np.zeros((4, 1)), "1-D"),
-])
+@pytest.mark.parametrize(
+    ("predictions", "y_true", "message"),
+    [
+        (np.zeros((3, 4)), np.zeros(5), "n_models, n_points"),
+        (np.zeros(4), np.zeros(4), "2-D"),
+        (np.zeros((3, 4)), np.zeros((4, 1)), "1-D"),
+    ],
+)
 def test_bias_variance_rejects_mismatched_shapes(predictions, y_true, message):
     with pytest.raises(ValueError, match=message):
         bvp.bias_variance(predictions, y_true)
@@ -138,8 +142,13 @@ def test_subset_ensembles_scores_every_subset_and_never_beat_convexity():
 # --- figures ----------------------------------------------------------------------------------------------------------
 def _history(n_epochs: int, offset: float = 0.0) -> History:
     epochs = np.arange(1, n_epochs + 1)
-    history = History(train_loss=list(1.0 / epochs + offset), val_loss=list(1.0 / epochs + 0.1 + offset),
-                      train_acc=[0.9] * n_epochs, val_acc=[0.8] * n_epochs, step_loss=list(np.linspace(2, 0.1, 50)))
+    history = History(
+        train_loss=list(1.0 / epochs + offset),
+        val_loss=list(1.0 / epochs + 0.1 + offset),
+        train_acc=[0.9] * n_epochs,
+        val_acc=[0.8] * n_epochs,
+        step_loss=list(np.linspace(2, 0.1, 50)),
+    )
     history.best_epoch, history.stopped_epoch = 3, n_epochs - 1
     return history
 
@@ -207,8 +216,12 @@ def test_training_figures_are_labelled():
         bvp.plot_decision_boundaries({"m": mlp([2, 4, 2], rng=0)}, X, y),
         bvp.plot_lr_paths(runs, design, np.linspace(0, 1, 5), np.array([1.0, 0.0])),
         bvp.plot_step_losses(histories, title="steps"),
-        bvp.plot_batch_size([1, 2, 4], np.array([4.0, 2.0, 1.0]), np.array([4.0, 2.0, 1.0]),
-                            {5: np.array([[0.1, 0.2], [0.3, 0.4]]), 10: np.array([[0.1, 0.1], [0.2, 0.3]])}),
+        bvp.plot_batch_size(
+            [1, 2, 4],
+            np.array([4.0, 2.0, 1.0]),
+            np.array([4.0, 2.0, 1.0]),
+            {5: np.array([[0.1, 0.2], [0.3, 0.4]]), 10: np.array([[0.1, 0.1], [0.2, 0.3]])},
+        ),
         bvp.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
         bvp.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
         bvp.plot_early_stopping(_history(10), _history(6), patience=2),

@@ -16,8 +16,14 @@ def test_digits_split():
     assert not np.array_equal(data.digits(seed=1).y_val, split.y_val)
 
 
-@pytest.mark.parametrize("make", [lambda s: data.two_moons(100, seed=s), lambda s: data.spirals(50, 3, seed=s),
-                                  lambda s: data.regression_1d(30, seed=s)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: data.two_moons(100, seed=s),
+        lambda s: data.spirals(50, 3, seed=s),
+        lambda s: data.regression_1d(30, seed=s),
+    ],
+)
 def test_synthetic_sets_are_deterministic(make):
     a, b, c = make(0), make(0), make(1)
     np.testing.assert_array_equal(a[0], b[0])

@@ -56,16 +56,23 @@ def test_prelu_gradients(alpha_shape):
 def test_batchnorm_gradients(backward, shape):
     rng = np.random.default_rng(3)
     D = shape[1]
-    inputs = dict(x=rng.normal(2.0, 3.0, shape), gamma=rng.uniform(0.5, 2, D), beta=rng.standard_normal(D),
-                  running_mean=np.zeros(D), running_var=np.ones(D), training=True)
+    inputs = dict(
+        x=rng.normal(2.0, 3.0, shape),
+        gamma=rng.uniform(0.5, 2, D),
+        beta=rng.standard_normal(D),
+        running_mean=np.zeros(D),
+        running_var=np.ones(D),
+        training=True,
+    )
     assert_grads_ok(check_function(F.batchnorm_forward, backward, ("x", "gamma", "beta"), **inputs))
 
 
 def test_layernorm_gradients():
     rng = np.random.default_rng(4)
     x, gamma, beta = rng.normal(1.0, 2.0, (5, 6)), rng.uniform(0.5, 2, 6), rng.standard_normal(6)
-    assert_grads_ok(check_function(F.layernorm_forward, F.layernorm_backward, ("x", "gamma", "beta"),
-                                   x=x, gamma=gamma, beta=beta))
+    assert_grads_ok(
+        check_function(F.layernorm_forward, F.layernorm_backward, ("x", "gamma", "beta"), x=x, gamma=gamma, beta=beta)
+    )
 
 
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
@@ -78,11 +85,18 @@ def test_dropout_gradient_uses_the_forward_mask(p):
 def test_loss_gradients(shape):
     rng = np.random.default_rng(6)
     logits, y = rng.standard_normal(shape), rng.integers(0, shape[1], shape[0])
-    assert_grads_ok(check_function(lambda logits: F.softmax_cross_entropy(logits, y),
-                                   lambda dout, dlogits: dout * dlogits, ("logits",), logits=logits))
+    assert_grads_ok(
+        check_function(
+            lambda logits: F.softmax_cross_entropy(logits, y),
+            lambda dout, dlogits: dout * dlogits,
+            ("logits",),
+            logits=logits,
+        )
+    )
     pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
-    assert_grads_ok(check_function(lambda pred: F.mse(pred, target), lambda dout, dpred: dout * dpred,
-                                   ("pred",), pred=pred))
+    assert_grads_ok(
+        check_function(lambda pred: F.mse(pred, target), lambda dout, dpred: dout * dpred, ("pred",), pred=pred)
+    )
 
 
 def test_forward_values_match_the_formulas():
@@ -192,12 +206,21 @@ def test_penalties():
 
 
 FORWARDS_FLOAT32 = [
-    lambda x: F.relu_forward(x), lambda x: F.leaky_relu_forward(x), lambda x: F.sigmoid_forward(x),
-    lambda x: F.tanh_forward(x), lambda x: F.dropout_forward(x, 0.5, True, 0),
+    lambda x: F.relu_forward(x),
+    lambda x: F.leaky_relu_forward(x),
+    lambda x: F.sigmoid_forward(x),
+    lambda x: F.tanh_forward(x),
+    lambda x: F.dropout_forward(x, 0.5, True, 0),
     lambda x: F.prelu_forward(x, np.full(3, 0.2, np.float32)),
 ]
-BACKWARDS = [F.relu_backward, F.leaky_relu_backward, F.sigmoid_backward, F.tanh_backward, F.dropout_backward,
-             lambda d, c: F.prelu_backward(d, c)[0]]
+BACKWARDS = [
+    F.relu_backward,
+    F.leaky_relu_backward,
+    F.sigmoid_backward,
+    F.tanh_backward,
+    F.dropout_backward,
+    lambda d, c: F.prelu_backward(d, c)[0],
+]
 
 
 @pytest.mark.parametrize("index", range(len(BACKWARDS)))
@@ -223,8 +246,9 @@ def test_float32_linear_batchnorm_losses():
     assert F.mse(out, out)[1].dtype == np.float32
 
 
-@pytest.mark.parametrize("bad", [np.ones((2, 3), dtype=int), np.ones((2, 3), dtype=complex),
-                                 np.ones((2, 3), dtype=object), [[1.0, 2.0]]])
+@pytest.mark.parametrize(
+    "bad", [np.ones((2, 3), dtype=int), np.ones((2, 3), dtype=complex), np.ones((2, 3), dtype=object), [[1.0, 2.0]]]
+)
 def test_bad_dtypes_are_rejected_with_a_clear_message(bad):
     with pytest.raises(TypeError, match="x must be"):
         F.relu_forward(bad)

@@ -24,8 +24,16 @@ def layer_cases():
         "batchnorm": (L.BatchNorm(4, dtype=F64), True),
         "layernorm": (L.LayerNorm(4, dtype=F64), True),
         "residual": (L.Residual(L.Sequential(L.Linear(4, 4, rng=1, dtype=F64), L.Tanh())), True),
-        "sequential": (L.Sequential(L.Linear(4, 5, rng=2, dtype=F64, bias=False), L.BatchNorm(5, dtype=F64), L.ReLU(),
-                                    L.Dropout(0.3, rng=3), L.Linear(5, 2, rng=4, dtype=F64)), True),
+        "sequential": (
+            L.Sequential(
+                L.Linear(4, 5, rng=2, dtype=F64, bias=False),
+                L.BatchNorm(5, dtype=F64),
+                L.ReLU(),
+                L.Dropout(0.3, rng=3),
+                L.Linear(5, 2, rng=4, dtype=F64),
+            ),
+            True,
+        ),
     }
 
 

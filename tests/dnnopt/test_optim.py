@@ -51,8 +51,13 @@ def test_optimizer_updates_a_model_in_place_from_its_grads():
     np.testing.assert_allclose(W, before - 0.5 * layer.grads["W"])
 
 
-@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-3, nesterov=True),
-                                  lambda p: Adam(p, lr=np.float64(1e-3), weight_decay=1e-3)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-3, nesterov=True),
+        lambda p: Adam(p, lr=np.float64(1e-3), weight_decay=1e-3),
+    ],
+)
 def test_float32_stays_float32(make):
     params = {"w": np.ones(4, np.float32)}
     opt = make(params)

@@ -18,8 +18,16 @@ def moons():
 
 def test_fit_learns_and_records_history(moons):
     model = mlp([2, 32, 32, 2], rng=0)
-    history = train.fit(model, moons.X_train, moons.y_train, optimizer=SGD(model, lr=0.2, momentum=0.9),
-                        epochs=20, batch_size=32, val_data=(moons.X_val, moons.y_val), rng=0)
+    history = train.fit(
+        model,
+        moons.X_train,
+        moons.y_train,
+        optimizer=SGD(model, lr=0.2, momentum=0.9),
+        epochs=20,
+        batch_size=32,
+        val_data=(moons.X_val, moons.y_val),
+        rng=0,
+    )
     assert history.val_acc[-1] > 0.95 and history.train_loss[-1] < history.train_loss[0]
     assert len(history.train_loss) == len(history.val_acc) == 20
     assert len(history.step_loss) == 20 * math.ceil(300 / 32)
@@ -51,8 +59,17 @@ def test_early_stopping_restores_the_best_weights(moons):
     X_noise = np.random.default_rng(0).standard_normal((40, 2)).astype(np.float32)
     y_noise = np.random.default_rng(1).integers(0, 2, 40)
     model = mlp([2, 64, 64, 2], rng=0)
-    history = train.fit(model, X_noise, y_noise, optimizer=SGD(model, lr=0.5, momentum=0.9), epochs=200,
-                        batch_size=8, val_data=(moons.X_val, moons.y_val), patience=5, rng=0)
+    history = train.fit(
+        model,
+        X_noise,
+        y_noise,
+        optimizer=SGD(model, lr=0.5, momentum=0.9),
+        epochs=200,
+        batch_size=8,
+        val_data=(moons.X_val, moons.y_val),
+        patience=5,
+        rng=0,
+    )
     assert history.stopped_epoch < 199  # memorising noise: the validation loss stops improving
     assert history.stopped_epoch - history.best_epoch == 5
     best = history.val_loss[history.best_epoch]
@@ -82,8 +99,9 @@ def test_probe_reports_vanishing_gradients_in_a_deep_sigmoid_net():
 def test_mse_regression_and_errors():
     x, y = data.regression_1d(n=50, seed=0)
     model = mlp([1, 32, 1], activation="tanh", init="xavier_normal", rng=0)
-    history = train.fit(model, x, y, loss="mse", optimizer=SGD(model, lr=0.1, momentum=0.9), epochs=100,
-                        batch_size=10, rng=0)
+    history = train.fit(
+        model, x, y, loss="mse", optimizer=SGD(model, lr=0.1, momentum=0.9), epochs=100, batch_size=10, rng=0
+    )
     assert history.train_loss[-1] < 0.5 * history.train_loss[0] and math.isnan(history.train_acc[0])
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         train.fit(model, x, y, loss="hinge")

@@ -121,8 +121,13 @@ def build_model(setting: str, batchnorm: bool, setup: BNSetup = SETUP) -> Sequen
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; expected one of {list(SETTINGS)}")
     activation, initializer = SETTINGS[setting]
-    return models.mlp([64] + [setup.width] * setup.depth + [10], activation=activation, init=initializer,
-                      batchnorm=batchnorm, rng=setup.seed)
+    return models.mlp(
+        [64] + [setup.width] * setup.depth + [10],
+        activation=activation,
+        init=initializer,
+        batchnorm=batchnorm,
+        rng=setup.seed,
+    )
 
 
 def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup = SETUP) -> BNRun:
@@ -134,9 +139,18 @@ def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup
     run = BNRun(snapshots=[copy.deepcopy(model)])
     optimizer, rng = optim.SGD(model, lr=lr), np.random.default_rng(setup.seed)
     for _ in range(setup.epochs):
-        history = train.fit(model, split.X_train, split.y_train, optimizer=optimizer, epochs=1,
-                            batch_size=setup.batch_size, drop_last=setup.drop_last, val_data=(split.X_val, split.y_val),
-                            restore_best=False, rng=rng)
+        history = train.fit(
+            model,
+            split.X_train,
+            split.y_train,
+            optimizer=optimizer,
+            epochs=1,
+            batch_size=setup.batch_size,
+            drop_last=setup.drop_last,
+            val_data=(split.X_val, split.y_val),
+            restore_best=False,
+            rng=rng,
+        )
         run.step_loss += history.step_loss
         if history.diverged:
             run.diverged = True
@@ -158,6 +172,7 @@ def bn_run(setting: str, lr: float, batchnorm: bool, setup: BNSetup = SETUP) -> 
 
 
 # --- inference statistics ----------------------------------------------------------------------------------------
+
 
 def first_batch_statistics(model: Sequential, X_batch: np.ndarray) -> dict[str, np.ndarray]:
     """The buffers a buggy layer would keep forever: every batch-norm layer's statistics of ``X_batch`` alone.
@@ -190,13 +205,16 @@ def train_mode_accuracy(model: Sequential, X: np.ndarray, y: np.ndarray, batch_s
     scratch = copy.deepcopy(model)
     order = as_rng(seed).permutation(len(X))
     n_full = len(X) // batch_size * batch_size
-    correct = [scratch.forward(X[batch], training=True).argmax(axis=1) == y[batch]
-               for batch in order[:n_full].reshape(-1, batch_size)]
+    correct = [
+        scratch.forward(X[batch], training=True).argmax(axis=1) == y[batch]
+        for batch in order[:n_full].reshape(-1, batch_size)
+    ]
     return float(np.mean(correct))
 
 
-def batch_statistic_spread(values: np.ndarray, batch_sizes: Sequence[int], n_batches: int = 1000,
-                           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def batch_statistic_spread(
+    values: np.ndarray, batch_sizes: Sequence[int], n_batches: int = 1000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """How much a batch's mean and (biased) standard deviation of ``values`` (N,) vary from batch to batch.
 
     Draws ``n_batches`` batches (without replacement inside a batch) per batch size. Returns two arrays of shape
@@ -217,6 +235,7 @@ def batch_statistic_spread(values: np.ndarray, batch_sizes: Sequence[int], n_bat
 
 
 # --- why does it work? -------------------------------------------------------------------------------------------
+
 
 class RandomAffine(Layer):
     """Adds internal covariate shift on purpose: a random per-feature scale and shift, redrawn at every training step.
@@ -292,6 +311,7 @@ def loss_along_gradient(model: Sequential, X: np.ndarray, y: np.ndarray, step_si
 
 # --- figures -----------------------------------------------------------------------------------------------------
 
+
 def smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
     """Moving average over ``window`` steps (shorter at the start), same length as ``values``."""
     values = np.asarray(values, dtype=float)
@@ -300,8 +320,12 @@ def smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
     return (cumulative[1:] - cumulative[starts]) / (np.arange(1, len(values) + 1) - starts)
 
 
-_STYLES = {"without batch norm": (PALETTE[0], "-"), "with batch norm": (PALETTE[1], "-"),
-           "batch norm + random shift/scale": (PALETTE[2], "--"), "layer norm": (PALETTE[4], "-.")}
+_STYLES = {
+    "without batch norm": (PALETTE[0], "-"),
+    "with batch norm": (PALETTE[1], "-"),
+    "batch norm + random shift/scale": (PALETTE[2], "--"),
+    "layer norm": (PALETTE[4], "-."),
+}
 
 
 def _line_style(label: str, index: int, styles: Mapping[str, tuple[str, str]] | None = None) -> tuple[str, str]:
@@ -323,16 +347,22 @@ def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> N
         color, linestyle = _line_style(label, index)
         losses = np.asarray(run.step_loss, dtype=float)
         finite = np.isfinite(losses)
-        ax.plot(np.flatnonzero(finite) + 1, smooth(losses[finite], window), color=color, linestyle=linestyle,
-                label=label + (" (diverged)" if run.diverged else ""))
+        ax.plot(
+            np.flatnonzero(finite) + 1,
+            smooth(losses[finite], window),
+            color=color,
+            linestyle=linestyle,
+            label=label + (" (diverged)" if run.diverged else ""),
+        )
     ax.set_yscale("log")
     _plain_log_labels(ax)
     ax.set_xlabel("training step")
     ax.set_ylabel(f"mini-batch loss ({window}-step average)")
 
 
-def plot_lr_sweep(loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNRun]],
-                  learning_rates: Sequence[float]) -> None:
+def plot_lr_sweep(
+    loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNRun]], learning_rates: Sequence[float]
+) -> None:
     """Final training loss and validation accuracy against the learning rate; a cross marks a diverged run."""
     for index, (label, runs) in enumerate(sweeps.items()):
         color, linestyle = _line_style(label, index)
@@ -342,8 +372,16 @@ def plot_lr_sweep(loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNR
         acc_ax.plot(learning_rates, final_acc, marker="o", color=color, linestyle=linestyle, label=label)
         for lr in [lr for lr, run in zip(learning_rates, runs, strict=True) if run.diverged]:
             loss_ax.plot(lr, 3.0, "x", color=color, markersize=9, markeredgewidth=2)
-            loss_ax.annotate("diverged", (lr, 3.0), xytext=(-8, 0), textcoords="offset points", ha="right",
-                             va="center", color=color, fontsize="small")
+            loss_ax.annotate(
+                "diverged",
+                (lr, 3.0),
+                xytext=(-8, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                color=color,
+                fontsize="small",
+            )
     for ax in (loss_ax, acc_ax):
         ax.set_xscale("log")
         ax.set_xticks(learning_rates, [f"{lr:g}" for lr in learning_rates])
@@ -355,8 +393,9 @@ def plot_lr_sweep(loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNR
     acc_ax.set_ylim(0.0, 1.0)
 
 
-def plot_statistic_spread(ax: Axes, batch_sizes: Sequence[int], mean_spread: np.ndarray,
-                          std_spread: np.ndarray) -> None:
+def plot_statistic_spread(
+    ax: Axes, batch_sizes: Sequence[int], mean_spread: np.ndarray, std_spread: np.ndarray
+) -> None:
     """Batch-to-batch spread of the batch mean and std against the batch size (log-log), with 1/sqrt(B)."""
     sizes = np.asarray(batch_sizes, dtype=float)
     ax.plot(sizes, mean_spread, marker="o", color=PALETTE[0], label="batch mean")
@@ -370,8 +409,9 @@ def plot_statistic_spread(ax: Axes, batch_sizes: Sequence[int], mean_spread: np.
     ax.set_ylabel("spread across batches / feature std")
 
 
-def plot_epoch_curves(ax: Axes, curves: Mapping[str, Sequence[float]], ylabel: str,
-                      styles: Mapping[str, tuple[str, str]] | None = None) -> None:
+def plot_epoch_curves(
+    ax: Axes, curves: Mapping[str, Sequence[float]], ylabel: str, styles: Mapping[str, tuple[str, str]] | None = None
+) -> None:
     """One line per label of a per-epoch quantity, epoch 1 first; ``styles`` maps labels to (colour, linestyle)."""
     for index, (label, values) in enumerate(curves.items()):
         color, linestyle = _line_style(label, index, styles)

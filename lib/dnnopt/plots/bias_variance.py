@@ -87,8 +87,10 @@ def bias_variance(predictions: np.ndarray, y_true: np.ndarray) -> tuple[float, f
     check_float_array(predictions, "predictions", ndim=2)
     check_float_array(y_true, "y_true", ndim=1)
     if predictions.shape[1] != y_true.shape[0]:
-        raise ValueError(f"predictions has {predictions.shape[1]} points per model (shape {predictions.shape}) "
-                         f"but y_true has {y_true.shape[0]}; predictions must be (n_models, n_points)")
+        raise ValueError(
+            f"predictions has {predictions.shape[1]} points per model (shape {predictions.shape}) "
+            f"but y_true has {y_true.shape[0]}; predictions must be (n_models, n_points)"
+        )
     mean_prediction = predictions.mean(axis=0)  # (n_points,), the "average model"
     bias_sq = float(np.mean((mean_prediction - y_true) ** 2))
     variance = float(np.mean(predictions.var(axis=0)))
@@ -155,8 +157,9 @@ class ResampledFits:
     train_predictions: np.ndarray  # (n_sets, n_train)
 
 
-def resampled_fits(degree: int, n_train: int = 30, n_sets: int = 200, noise: float = 0.3,
-                   seed: int = 0) -> ResampledFits:
+def resampled_fits(
+    degree: int, n_train: int = 30, n_sets: int = 200, noise: float = 0.3, seed: int = 0
+) -> ResampledFits:
     """Fit a degree-``degree`` polynomial (least squares) to each of ``n_sets`` resampled training sets."""
     x, y = _training_sets(n_train, n_sets, float(noise), seed)
     x_grid = np.linspace(0.0, 1.0, N_GRID)
@@ -186,8 +189,9 @@ class BiasVarianceCurve:
 
 
 @functools.lru_cache(maxsize=16)
-def polynomial_bias_variance(degrees: tuple[int, ...] = tuple(range(10)), n_train: int = 30, n_sets: int = 200,
-                             noise: float = 0.3, seed: int = 0) -> BiasVarianceCurve:
+def polynomial_bias_variance(
+    degrees: tuple[int, ...] = tuple(range(10)), n_train: int = 30, n_sets: int = 200, noise: float = 0.3, seed: int = 0
+) -> BiasVarianceCurve:
     """Bias^2, variance and the measured test error of polynomial fits, per degree (cached).
 
     The test error is measured independently of the decomposition: every model is scored against fresh noisy
@@ -217,9 +221,13 @@ class DoubleDescent:
     noise_var: float
 
 
-def double_descent(n_features: Sequence[int] = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 18, 20, 22, 25, 30, 40, 60, 100,
-                                                160, 250, 400),
-                   n_train: int = 20, n_sets: int = 50, noise: float = 0.3, seed: int = 0) -> DoubleDescent:
+def double_descent(
+    n_features: Sequence[int] = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 18, 20, 22, 25, 30, 40, 60, 100, 160, 250, 400),
+    n_train: int = 20,
+    n_sets: int = 50,
+    noise: float = 0.3,
+    seed: int = 0,
+) -> DoubleDescent:
     """Fit ``p`` Legendre features by min-norm least squares, for each ``p`` in ``n_features``.
 
     The expected test error at a fixed training set is ``mean over x of (prediction - f(x))**2 + noise**2``;
@@ -250,12 +258,14 @@ def _flat_gradient(model: Layer, X: np.ndarray, y: np.ndarray) -> np.ndarray:
 def gradient_spread(model: Layer, X: np.ndarray, y: np.ndarray) -> float:
     """``(1/N) sum_i ||g_i - g||^2``: the spread of the N per-example gradients around the full-batch gradient."""
     full = _flat_gradient(model, X, y)  # (n_params,)
-    return float(np.mean([np.sum((_flat_gradient(model, X[i:i + 1], y[i:i + 1]) - full) ** 2)
-                          for i in range(len(X))]))
+    return float(
+        np.mean([np.sum((_flat_gradient(model, X[i : i + 1], y[i : i + 1]) - full) ** 2) for i in range(len(X))])
+    )
 
 
-def gradient_noise(model: Layer, X: np.ndarray, y: np.ndarray, batch_sizes: Sequence[int], n_draws: int = 20,
-                   rng=None) -> np.ndarray:
+def gradient_noise(
+    model: Layer, X: np.ndarray, y: np.ndarray, batch_sizes: Sequence[int], n_draws: int = 20, rng=None
+) -> np.ndarray:
     """Mean squared distance between a mini-batch gradient and the full-batch gradient, per batch size.
 
     Batches are drawn without replacement; the model is not updated. Returns an array of shape
@@ -287,14 +297,14 @@ def subset_ensembles(probs: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
     """
     check_float_array(probs, "probs", ndim=3)
     if labels.shape != probs.shape[1:2]:
-        raise ValueError(f"labels must have shape ({probs.shape[1]},) to match probs {probs.shape}, "
-                         f"got {labels.shape}")
+        raise ValueError(f"labels must have shape ({probs.shape[1]},) to match probs {probs.shape}, got {labels.shape}")
     rows = np.arange(len(labels))
     scores = []
     for k in range(1, len(probs) + 1):
         averages = [probs[list(subset)].mean(axis=0) for subset in itertools.combinations(range(len(probs)), k)]
-        scores.append(np.array([(-np.mean(np.log(p[rows, labels])), np.mean(p.argmax(axis=1) == labels))
-                                for p in averages]))
+        scores.append(
+            np.array([(-np.mean(np.log(p[rows, labels])), np.mean(p.argmax(axis=1) == labels)) for p in averages])
+        )
     return scores
 
 
@@ -353,8 +363,13 @@ def draw_fits(ax, fits: ResampledFits, n_shown: int = 20) -> None:
     x = np.tile(np.append(fits.x_grid, np.nan), len(shown))  # (n_shown * (G + 1),)
     y = np.hstack([shown, np.full((len(shown), 1), np.nan)]).ravel()  # (n_shown * (G + 1),)
     ax.plot(x, y, color=PALETTE[5], linewidth=0.6, label=f"{len(shown)} single fits")
-    ax.plot(fits.x_grid, fits.predictions.mean(axis=0), color=PALETTE[0], linewidth=2.5,
-            label=f"average of {len(fits.predictions)} fits")
+    ax.plot(
+        fits.x_grid,
+        fits.predictions.mean(axis=0),
+        color=PALETTE[0],
+        linewidth=2.5,
+        label=f"average of {len(fits.predictions)} fits",
+    )
     ax.plot(fits.x_grid, fits.f_grid, color="black", linestyle="--", linewidth=1.5, label="true f(x)")
     bias_sq, variance = bias_variance(fits.predictions, fits.f_grid)
     ax.set(title=f"degree {fits.degree}\nbias² {bias_sq:.3g}, variance {variance:.3g}", xlabel="x", ylim=(-2.0, 2.0))
@@ -369,8 +384,15 @@ def draw_decomposition(ax, curve: BiasVarianceCurve, detailed: bool = True) -> N
     ax.axhline(curve.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
     if detailed:
         ax.plot(d, curve.total, color=PALETTE[3], linewidth=2.5, label="bias² + variance + noise")
-    ax.plot(d, curve.test_mse, linestyle="none" if detailed else "-", marker="x", markersize=9, color="black",
-            label="measured test MSE")
+    ax.plot(
+        d,
+        curve.test_mse,
+        linestyle="none" if detailed else "-",
+        marker="x",
+        markersize=9,
+        color="black",
+        label="measured test MSE",
+    )
     if detailed:
         ax.plot(d, curve.train_mse, marker="^", linestyle="--", color=PALETTE[2], label="training MSE")
     ax.set(xlabel="polynomial degree (model capacity)", ylabel="mean squared error (log scale)", xticks=d)
@@ -428,8 +450,15 @@ def plot_decision_boundaries(models: Mapping[str, Layer], X: np.ndarray, y: np.n
             ax.contourf(g0, g1, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.5)
             ax.contour(g0, g1, prob, levels=[0.5], colors="black", linewidths=1.5)
             for cls, (colour, marker) in enumerate(((PALETTE[0], "o"), (PALETTE[3], "s"))):
-                ax.scatter(*X[y == cls].T, s=14, color=colour, marker=marker, edgecolor="white", linewidth=0.4,
-                           label=f"class {cls}")
+                ax.scatter(
+                    *X[y == cls].T,
+                    s=14,
+                    color=colour,
+                    marker=marker,
+                    edgecolor="white",
+                    linewidth=0.4,
+                    label=f"class {cls}",
+                )
             ax.set(title=label, xlabel="$x_1$")
             ax.grid(False)
         axes[0].set_ylabel("$x_2$")
@@ -437,8 +466,13 @@ def plot_decision_boundaries(models: Mapping[str, Layer], X: np.ndarray, y: np.n
     return fig
 
 
-def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.ndarray, targets: np.ndarray,
-                  theta_star: np.ndarray, n_path_steps: int = 15) -> Figure:
+def plot_lr_paths(
+    runs: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    design: np.ndarray,
+    targets: np.ndarray,
+    theta_star: np.ndarray,
+    n_path_steps: int = 15,
+) -> Figure:
     """Gradient descent on a least-squares line for several learning rates.
 
     Parameters
@@ -455,22 +489,30 @@ def plot_lr_paths(runs: Mapping[str, tuple[np.ndarray, np.ndarray]], design: np.
     points = np.concatenate([*converged, theta_star[None]])  # (P, 2): what the view must contain
     low, high = points.min(axis=0), points.max(axis=0)
     margin = 0.25 * (high - low).max()
-    w, b = np.meshgrid(np.linspace(low[0] - margin, high[0] + margin, 120),
-                       np.linspace(low[1] - margin, high[1] + margin, 120))
+    w, b = np.meshgrid(
+        np.linspace(low[0] - margin, high[0] + margin, 120), np.linspace(low[1] - margin, high[1] + margin, 120)
+    )
     residuals = w[..., None] * design[:, 0] + b[..., None] * design[:, 1] - targets  # (120, 120, N)
     min_loss = float(np.mean((design @ theta_star - targets) ** 2))
     with style():
         left.contour(w, b, np.mean(residuals**2, axis=-1), levels=12, colors="grey", linewidths=0.6)
         left.plot(*theta_star, marker="*", markersize=14, color="black", linestyle="none")
         for i, (label, (path, losses)) in enumerate(runs.items()):
-            style_kw = {"color": PALETTE[i % len(PALETTE)], "marker": MARKERS[i % 6], "markersize": 3,
-                        "linestyle": LINESTYLES[i % 4]}
-            left.plot(path[:n_path_steps + 1, 0], path[:n_path_steps + 1, 1], linewidth=1.0, label=label,
-                      **style_kw)
+            style_kw = {
+                "color": PALETTE[i % len(PALETTE)],
+                "marker": MARKERS[i % 6],
+                "markersize": 3,
+                "linestyle": LINESTYLES[i % 4],
+            }
+            left.plot(path[: n_path_steps + 1, 0], path[: n_path_steps + 1, 1], linewidth=1.0, label=label, **style_kw)
             right.plot(np.arange(len(losses)), losses - min_loss, **style_kw)
-        left.set(xlim=(w.min(), w.max()), ylim=(b.min(), b.max()),
-                 title=f"First {n_path_steps} steps from (0, 0); ★ = minimum", xlabel="slope w",
-                 ylabel="intercept b")
+        left.set(
+            xlim=(w.min(), w.max()),
+            ylim=(b.min(), b.max()),
+            title=f"First {n_path_steps} steps from (0, 0); ★ = minimum",
+            xlabel="slope w",
+            ylabel="intercept b",
+        )
         left.grid(False)
         log_axis(right)
         right.set(title="Loss above the minimum", xlabel="step", ylabel="MSE - min MSE (log scale)")
@@ -485,16 +527,22 @@ def plot_step_losses(histories: Mapping[str, History], title: str, smooth: int =
     with style():
         for i, (label, history) in enumerate(histories.items()):
             loss = np.convolve(history.step_loss, kernel, mode="valid")
-            ax.plot(np.arange(smooth, len(history.step_loss) + 1), loss, color=PALETTE[i % len(PALETTE)],
-                    linestyle=LINESTYLES[i % 4], label=label)
+            ax.plot(
+                np.arange(smooth, len(history.step_loss) + 1),
+                loss,
+                color=PALETTE[i % len(PALETTE)],
+                linestyle=LINESTYLES[i % 4],
+                label=label,
+            )
         log_axis(ax)
         ax.set(title=title, xlabel="step", ylabel=f"training loss, mean of {smooth} steps (log scale)")
         _legend_below(fig, ncols=len(histories))
     return fig
 
 
-def plot_batch_size(batch_sizes: Sequence[int], noise: np.ndarray, predicted: np.ndarray,
-                    final_losses: Mapping[int, np.ndarray]) -> Figure:
+def plot_batch_size(
+    batch_sizes: Sequence[int], noise: np.ndarray, predicted: np.ndarray, final_losses: Mapping[int, np.ndarray]
+) -> Figure:
     """Left: gradient noise against batch size (log-log) with the sampling prediction. Right: final training and
     validation loss per batch size, averaged over seeds, with the mean gap annotated and each seed's validation loss
     as a dot.
@@ -506,29 +554,37 @@ def plot_batch_size(batch_sizes: Sequence[int], noise: np.ndarray, predicted: np
         left.plot(batch_sizes, noise, marker="o", linestyle="none", color=PALETTE[0], label="measured")
         left.plot(batch_sizes, predicted, color=PALETTE[1], label="σ²/B · (N-B)/(N-1)")
         log_axis(left, "both")
-        left.set(title="Noise of a mini-batch gradient", xlabel="batch size B (log scale)",
-                 ylabel="E ||g_B - g||² (log scale)")
+        left.set(
+            title="Noise of a mini-batch gradient",
+            xlabel="batch size B (log scale)",
+            ylabel="E ||g_B - g||² (log scale)",
+        )
         left.legend(loc="lower left")
         positions = np.arange(len(final_losses))
         train_loss = np.array([losses[0] for losses in final_losses.values()])  # (n_sizes, n_seeds)
         val_loss = np.array([losses[1] for losses in final_losses.values()])  # (n_sizes, n_seeds)
         right.bar(positions - 0.2, train_loss.mean(axis=1), width=0.4, color=PALETTE[0], label="training")
-        right.bar(positions + 0.2, val_loss.mean(axis=1), width=0.4, color=PALETTE[1], hatch="//",
-                  label="validation")
+        right.bar(positions + 0.2, val_loss.mean(axis=1), width=0.4, color=PALETTE[1], hatch="//", label="validation")
         for x, seeds in zip(positions + 0.2, val_loss, strict=True):
             right.plot(np.full(len(seeds), x), seeds, linestyle="none", marker="o", markersize=3, color="black")
         for x, top, gap in zip(positions, val_loss.max(axis=1), (val_loss - train_loss).mean(axis=1), strict=True):
-            right.annotate(f"gap {gap:.3f}", (x, top), xytext=(0, 4), textcoords="offset points", ha="center",
-                           fontsize="small")
+            right.annotate(
+                f"gap {gap:.3f}", (x, top), xytext=(0, 4), textcoords="offset points", ha="center", fontsize="small"
+            )
         right.set_xticks(positions, [str(b) for b in final_losses])
-        right.set(title="After the same number of updates", xlabel="batch size", ylabel="cross-entropy loss",
-                  ylim=(0.0, 1.25 * val_loss.max()))
+        right.set(
+            title="After the same number of updates",
+            xlabel="batch size",
+            ylabel="cross-entropy loss",
+            ylim=(0.0, 1.25 * val_loss.max()),
+        )
         right.legend(loc="upper left", ncols=2)
     return fig
 
 
-def plot_learning_curve(n_train: Sequence[int], train_error: Sequence[float], val_error: Sequence[float],
-                        title: str) -> Figure:
+def plot_learning_curve(
+    n_train: Sequence[int], train_error: Sequence[float], val_error: Sequence[float], title: str
+) -> Figure:
     """Training and validation error rate against the number of training samples (log x)."""
     fig, (ax,) = _figure(figsize=(7.0, 3.4))
     with style():
@@ -542,15 +598,17 @@ def plot_learning_curve(n_train: Sequence[int], train_error: Sequence[float], va
     return fig
 
 
-def plot_weight_histograms(weights: Mapping[str, np.ndarray], curves: Mapping[str, Sequence[float]],
-                           bins: int = 60) -> Figure:
+def plot_weight_histograms(
+    weights: Mapping[str, np.ndarray], curves: Mapping[str, Sequence[float]], bins: int = 60
+) -> Figure:
     """Left: validation loss per epoch for each run. Right: histograms of one weight matrix per run (log counts).
 
     A run has the same colour and line style in both panels; one legend below the figure names them all.
     """
     fig, (left, right) = _figure(2, figsize=(7.5, 4.0))
-    styles = {label: {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % 4]}
-              for i, label in enumerate(curves)}
+    styles = {
+        label: {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % 4]} for i, label in enumerate(curves)
+    }
     with style():
         for label, val_loss in curves.items():
             left.plot(np.arange(1, len(val_loss) + 1), val_loss, label=label, **styles[label])
@@ -561,8 +619,7 @@ def plot_weight_histograms(weights: Mapping[str, np.ndarray], curves: Mapping[st
         for label, w in weights.items():
             right.hist(w.ravel(), bins=edges, histtype="step", linewidth=1.8, **styles[label])
         log_axis(right)
-        right.set(title="Hidden-to-hidden weights after training", xlabel="weight value",
-                  ylabel="count (log scale)")
+        right.set(title="Hidden-to-hidden weights after training", xlabel="weight value", ylabel="count (log scale)")
         _legend_below(fig)
     return fig
 
@@ -575,22 +632,36 @@ def plot_early_stopping(full: History, stopped: History, patience: int) -> Figur
         ax.plot(epochs, full.val_loss, color="grey", linewidth=1.0, label="validation, training continued")
         ax.plot(epochs, full.train_loss, color="grey", linestyle="--", linewidth=1.0, label="training loss")
         stopped_epochs = np.arange(1, len(stopped.val_loss) + 1)
-        ax.plot(stopped_epochs, stopped.val_loss, color=PALETTE[0], linewidth=2.5,
-                label="validation, with early stopping")
+        ax.plot(
+            stopped_epochs, stopped.val_loss, color=PALETTE[0], linewidth=2.5, label="validation, with early stopping"
+        )
         best = stopped.best_epoch + 1
-        ax.plot(best, stopped.val_loss[stopped.best_epoch], marker="*", markersize=15, color=PALETTE[1],
-                linestyle="none", label=f"best epoch ({best}): weights restored")
-        ax.axvline(stopped.stopped_epoch + 1, color=PALETTE[3], linestyle=":",
-                   label=f"stopped ({patience} epochs without improvement)")
+        ax.plot(
+            best,
+            stopped.val_loss[stopped.best_epoch],
+            marker="*",
+            markersize=15,
+            color=PALETTE[1],
+            linestyle="none",
+            label=f"best epoch ({best}): weights restored",
+        )
+        ax.axvline(
+            stopped.stopped_epoch + 1,
+            color=PALETTE[3],
+            linestyle=":",
+            label=f"stopped ({patience} epochs without improvement)",
+        )
         log_axis(ax)
-        ax.set(title="Early stopping watches the validation loss", xlabel="epoch",
-               ylabel="cross-entropy loss (log scale)")
+        ax.set(
+            title="Early stopping watches the validation loss", xlabel="epoch", ylabel="cross-entropy loss (log scale)"
+        )
         _legend_below(fig, ncols=2)
     return fig
 
 
-def plot_augmentation(image: np.ndarray, shifted: Sequence[np.ndarray],
-                      accuracy: Mapping[str, Mapping[str, float]]) -> Figure:
+def plot_augmentation(
+    image: np.ndarray, shifted: Sequence[np.ndarray], accuracy: Mapping[str, Mapping[str, float]]
+) -> Figure:
     """Left: one digit and shifted copies, framed. Right: accuracy of each run (``accuracy[run][test set]``)."""
     fig = Figure(figsize=(7.5, 3.4), layout="constrained")
     with style():
@@ -598,9 +669,12 @@ def plot_augmentation(image: np.ndarray, shifted: Sequence[np.ndarray],
         tiles = images_fig.subplots(2, (len(shifted) + 2) // 2)
         for ax in tiles.ravel():
             ax.set_axis_off()
-        for ax, picture, label in zip(tiles.ravel(), [image, *shifted],
-                                      ["original", *[f"shifted {i + 1}" for i in range(len(shifted))]],
-                                      strict=False):
+        for ax, picture, label in zip(
+            tiles.ravel(),
+            [image, *shifted],
+            ["original", *[f"shifted {i + 1}" for i in range(len(shifted))]],
+            strict=False,
+        ):
             ax.set_axis_on()
             ax.imshow(picture.reshape(8, 8), cmap="gray_r", vmin=0.0, vmax=1.0)
             ax.set(title=label, xticks=[], yticks=[])
@@ -634,10 +708,22 @@ def plot_ensemble(scores: Sequence[np.ndarray]) -> Figure:
     with style():
         for ax, column, ylabel in ((axes[0], 0, "cross-entropy loss"), (axes[1], 1, "accuracy")):
             for size, rows in zip(k, scores, strict=True):
-                ax.plot(np.full(len(rows), size), rows[:, column], marker="o", linestyle="none", color=PALETTE[1],
-                        alpha=0.6, label="one ensemble (a subset of the models)" if size == 1 else None)
-            ax.plot(k, [rows[:, column].mean() for rows in scores], marker="s", color=PALETTE[0],
-                    label="mean over the subsets of that size")
+                ax.plot(
+                    np.full(len(rows), size),
+                    rows[:, column],
+                    marker="o",
+                    linestyle="none",
+                    color=PALETTE[1],
+                    alpha=0.6,
+                    label="one ensemble (a subset of the models)" if size == 1 else None,
+                )
+            ax.plot(
+                k,
+                [rows[:, column].mean() for rows in scores],
+                marker="s",
+                color=PALETTE[0],
+                label="mean over the subsets of that size",
+            )
             ax.set(xlabel="k (models averaged)", ylabel=f"validation {ylabel}", xticks=k)
         axes[0].set_title("Averaging predicted probabilities")
         axes[1].set_title("Accuracy of the same ensembles")
@@ -649,15 +735,29 @@ def plot_double_descent(result: DoubleDescent) -> Figure:
     """Median test error and mean training error against the number of features (log-log), threshold marked."""
     fig, (ax,) = _figure(figsize=(7.0, 4.2))
     with style():
-        ax.plot(result.n_features, result.median_test_mse, marker="o", color=PALETTE[3],
-                label="test MSE (median over training sets)")
+        ax.plot(
+            result.n_features,
+            result.median_test_mse,
+            marker="o",
+            color=PALETTE[3],
+            label="test MSE (median over training sets)",
+        )
         train = np.maximum(result.train_mse, 1e-12)  # interpolation gives ~1e-30; keep it on the log axis
-        ax.plot(result.n_features, train, marker="^", linestyle="--", color=PALETTE[2],
-                label="training MSE (floored at 1e-12)")
+        ax.plot(
+            result.n_features,
+            train,
+            marker="^",
+            linestyle="--",
+            color=PALETTE[2],
+            label="training MSE (floored at 1e-12)",
+        )
         ax.axhline(result.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
         ax.axvline(result.n_train, color="grey", linewidth=1.0, label=f"p = n = {result.n_train} (interpolation)")
         log_axis(ax, "both")
-        ax.set(title="Past the interpolation threshold the test error comes down again",
-               xlabel="number of features p (log scale)", ylabel="mean squared error (log scale)")
+        ax.set(
+            title="Past the interpolation threshold the test error comes down again",
+            xlabel="number of features p (log scale)",
+            ylabel="mean squared error (log scale)",
+        )
         _legend_below(fig, ncols=2)
     return fig

@@ -96,7 +96,7 @@ def experiment_split(setup: DropoutSetup = SETUP) -> data.Split:
     full = data.digits(val_fraction=setup.val_fraction, seed=setup.seed)
     if setup.n_train > len(full.X_train):
         raise ValueError(f"n_train={setup.n_train} but the split has only {len(full.X_train)} training images")
-    return data.Split(full.X_train[:setup.n_train], full.y_train[:setup.n_train], full.X_val, full.y_val)
+    return data.Split(full.X_train[: setup.n_train], full.y_train[: setup.n_train], full.X_val, full.y_val)
 
 
 def dropout_run(p: float, label_noise: float = 0.2, setup: DropoutSetup = SETUP) -> DropoutRun:
@@ -114,15 +114,24 @@ def _dropout_run(p: float, label_noise: float, setup: DropoutSetup) -> DropoutRu
     split = experiment_split(setup)
     y_train, flipped = flip_labels(split.y_train, label_noise, rng=setup.seed)
     model = models.mlp([split.X_train.shape[1], setup.width, setup.width, 10], dropout=p, rng=setup.seed)
-    history = train.fit(model, split.X_train, y_train, optimizer=optim.Adam(model, lr=setup.lr), epochs=setup.epochs,
-                        batch_size=setup.batch_size, val_data=(split.X_val, split.y_val), restore_best=False,
-                        rng=setup.seed)
+    history = train.fit(
+        model,
+        split.X_train,
+        y_train,
+        optimizer=optim.Adam(model, lr=setup.lr),
+        epochs=setup.epochs,
+        batch_size=setup.batch_size,
+        val_data=(split.X_val, split.y_val),
+        restore_best=False,
+        rng=setup.seed,
+    )
     predicted = model.forward(split.X_train[flipped], training=False).argmax(axis=1)
     memorized = float(np.mean(predicted == y_train[flipped])) if flipped.any() else float("nan")
     return DropoutRun(p, label_noise, history, model, flipped, memorized)
 
 
 # --- dropout as an ensemble ------------------------------------------------------------------------------------------
+
 
 def thinned_predictions(model: Sequential, X: np.ndarray, n_networks: int, seed: int = 0) -> np.ndarray:
     """Class probabilities of ``n_networks`` thinned networks: training-mode passes, each with fresh masks.
@@ -148,6 +157,7 @@ def ensemble_accuracy(probabilities: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 # --- figures ---------------------------------------------------------------------------------------------------------
+
 
 def thinned_masks(sizes: Sequence[int], p: float, rng=None) -> list[np.ndarray]:
     """Which units survive in one thinned network: a boolean array per layer, input and output layers kept."""
@@ -209,13 +219,29 @@ def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> Non
 def plot_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequence[DropoutRun] = ()) -> None:
     """Final training and validation accuracy against p; with ``clean_runs``, the clean-label validation accuracy."""
     ps = [run.p for run in runs]
-    ax.plot(ps, [run.history.train_acc[-1] for run in runs], marker="o", color=PALETTE[0],
-            label="training accuracy (flipped labels)")
-    ax.plot(ps, [run.history.val_acc[-1] for run in runs], marker="s", color=PALETTE[1],
-            label="validation accuracy (flipped labels)")
+    ax.plot(
+        ps,
+        [run.history.train_acc[-1] for run in runs],
+        marker="o",
+        color=PALETTE[0],
+        label="training accuracy (flipped labels)",
+    )
+    ax.plot(
+        ps,
+        [run.history.val_acc[-1] for run in runs],
+        marker="s",
+        color=PALETTE[1],
+        label="validation accuracy (flipped labels)",
+    )
     if clean_runs:
-        ax.plot([run.p for run in clean_runs], [run.history.val_acc[-1] for run in clean_runs], marker="^",
-                linestyle=":", color=PALETTE[2], label="validation accuracy (clean labels)")
+        ax.plot(
+            [run.p for run in clean_runs],
+            [run.history.val_acc[-1] for run in clean_runs],
+            marker="^",
+            linestyle=":",
+            color=PALETTE[2],
+            label="validation accuracy (clean labels)",
+        )
     correct = 1.0 - float(np.mean(runs[0].flipped))
     ax.axhline(correct, color="0.5", linewidth=1, linestyle="-.", label="share of training labels that are correct")
     ax.set_xticks(ps)
@@ -227,8 +253,15 @@ def plot_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequenc
 def plot_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, single_accuracies: np.ndarray) -> None:
     """Accuracy of the average of k thinned networks against k, the single thinned networks, and eval mode."""
     k = np.arange(1, len(accuracy_by_k) + 1)
-    ax.scatter(np.ones_like(single_accuracies), single_accuracies, s=10, color=PALETTE[5], alpha=0.6,
-               label="single thinned networks", zorder=2)
+    ax.scatter(
+        np.ones_like(single_accuracies),
+        single_accuracies,
+        s=10,
+        color=PALETTE[5],
+        alpha=0.6,
+        label="single thinned networks",
+        zorder=2,
+    )
     ax.plot(k, accuracy_by_k, color=PALETTE[0], label="average of the first k thinned networks")
     ax.axhline(eval_accuracy, color=PALETTE[3], linestyle="--", label="one pass in eval mode (no dropout)")
     ax.set_xscale("log", base=2)

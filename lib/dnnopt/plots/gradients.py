@@ -40,8 +40,13 @@ __all__ = [
 ]
 
 # The initializer each activation is usually paired with (chapter "Weight initialization" explains why).
-STANDARD_INIT = {"sigmoid": "xavier_normal", "tanh": "xavier_normal", "relu": "he_normal",
-                 "leaky_relu": "he_normal", "prelu": "he_normal"}
+STANDARD_INIT = {
+    "sigmoid": "xavier_normal",
+    "tanh": "xavier_normal",
+    "relu": "he_normal",
+    "leaky_relu": "he_normal",
+    "prelu": "he_normal",
+}
 
 
 # --- experiments ----------------------------------------------------------------------------------------------------
@@ -53,18 +58,33 @@ def _probe_batch(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=256)
-def _layer_gradient_norms(activation: str, depth: int, gain: float, residual: bool, width: int,
-                          n_samples: int, seed: int) -> np.ndarray:
+def _layer_gradient_norms(
+    activation: str, depth: int, gain: float, residual: bool, width: int, n_samples: int, seed: int
+) -> np.ndarray:
     """Uncached body of ``layer_gradient_norms`` (arguments already checked)."""
     X, y = _probe_batch(n_samples, seed)
     init = functools.partial(initializers.get(STANDARD_INIT[activation]), gain=gain)
-    model = mlp([X.shape[1]] + [width] * depth + [10], activation=activation, init=init, residual=residual,
-                rng=seed, dtype=np.float64)
+    model = mlp(
+        [X.shape[1]] + [width] * depth + [10],
+        activation=activation,
+        init=init,
+        residual=residual,
+        rng=seed,
+        dtype=np.float64,
+    )
     return probe(model, X, y).grad_norms
 
 
-def layer_gradient_norms(activation: str, depth: int, *, gain: float = 1.0, residual: bool = False,
-                         width: int = 64, n_samples: int = 256, seed: int = 0) -> np.ndarray:
+def layer_gradient_norms(
+    activation: str,
+    depth: int,
+    *,
+    gain: float = 1.0,
+    residual: bool = False,
+    width: int = 64,
+    n_samples: int = 256,
+    seed: int = 0,
+) -> np.ndarray:
     """||dW|| of every ``Linear`` of a fresh deep MLP after one backward pass on digits (no update).
 
     The MLP is ``mlp([64] + [width] * depth + [10], activation)`` in float64, initialized with
@@ -167,8 +187,10 @@ def plot_digits(X: np.ndarray, y: np.ndarray, n: int = 12, side: int = 8, per_ro
 def draw_history(loss_ax, acc_ax, history: History) -> None:
     """Draw loss and accuracy per epoch, training and validation, onto two existing axes (no legend, no log scale)."""
     epochs = np.arange(1, len(history.train_loss) + 1)
-    for ax, (train, val), label in ((loss_ax, (history.train_loss, history.val_loss), "loss (cross-entropy)"),
-                                    (acc_ax, (history.train_acc, history.val_acc), "accuracy")):
+    for ax, (train, val), label in (
+        (loss_ax, (history.train_loss, history.val_loss), "loss (cross-entropy)"),
+        (acc_ax, (history.train_acc, history.val_acc), "accuracy"),
+    ):
         ax.plot(epochs, train, color=PALETTE[0], marker="o", markersize=3, label="training set")
         if val:
             ax.plot(epochs, val, color=PALETTE[1], marker="s", markersize=3, linestyle="--", label="validation set")
@@ -202,30 +224,43 @@ def plot_activation_derivatives(alpha: float = 0.1) -> Figure:
     }
     fig, (value_ax, slope_ax) = _panels(2, figsize=(7.0, 3.4))
     at_zero = len(z) // 2  # z[at_zero] == 0
-    for colour, linestyle, (name, (forward, backward)) in zip(PALETTE[:4], ["-", "-", "-", "--"], kernels.items(),
-                                                              strict=True):
+    for colour, linestyle, (name, (forward, backward)) in zip(
+        PALETTE[:4], ["-", "-", "-", "--"], kernels.items(), strict=True
+    ):
         out, cache = forward(z)
         slope = backward(np.ones_like(z), cache)  # d activation / dz, elementwise
         value_ax.plot(z, out, color=colour, linestyle=linestyle, label=name)
         jumps = np.flatnonzero(np.abs(np.diff(slope)) > 0.5)  # ReLU's kink: do not draw a vertical line
-        slope_ax.plot(np.insert(z, jumps + 1, np.nan), np.insert(slope, jumps + 1, np.nan), color=colour,
-                      linestyle=linestyle, label=name)
+        slope_ax.plot(
+            np.insert(z, jumps + 1, np.nan),
+            np.insert(slope, jumps + 1, np.nan),
+            color=colour,
+            linestyle=linestyle,
+            label=name,
+        )
         if jumps.size:  # the value a framework uses at the kink
             slope_ax.plot(z[at_zero], slope[at_zero], "o", color=colour, markersize=5)
     for level, text in ((0.25, "1/4"), (1.0, "1")):
         slope_ax.axhline(level, color="0.5", linewidth=0.8, linestyle=":")
         slope_ax.annotate(text, (-4.0, level), xytext=(2, 3), textcoords="offset points", color="0.3")
     value_ax.set(title="Activation", xlabel="pre-activation z", ylabel="activation(z)", ylim=(-1.5, 4.0))
-    slope_ax.set(title="Its derivative: the chain-rule factor", xlabel="pre-activation z",
-                 ylabel="d activation / dz")
-    slope_ax.text(0.98, 0.45, "dots: the value\nused at z = 0", transform=slope_ax.transAxes, ha="right",
-                  color="0.3", fontsize="small")
+    slope_ax.set(title="Its derivative: the chain-rule factor", xlabel="pre-activation z", ylabel="d activation / dz")
+    slope_ax.text(
+        0.98,
+        0.45,
+        "dots: the value\nused at z = 0",
+        transform=slope_ax.transAxes,
+        ha="right",
+        color="0.3",
+        fontsize="small",
+    )
     value_ax.legend(loc="upper left")
     return fig
 
 
-def draw_layer_gradient_norms(ax, lines: Mapping[str, np.ndarray], title: str = "",
-                              decades: tuple[int, int] | None = None) -> None:
+def draw_layer_gradient_norms(
+    ax, lines: Mapping[str, np.ndarray], title: str = "", decades: tuple[int, int] | None = None
+) -> None:
     """Draw per-layer gradient norms on a log scale, one line per ``{label: norms}`` entry, onto ``ax`` (no legend).
 
     Each ``norms`` is an array (n_layers,) from ``layer_gradient_norms`` or ``Probe.grad_norms``, input side first.
@@ -279,8 +314,11 @@ def plot_depth_sweep(depths, ratios: Mapping[str, np.ndarray], title: str = "") 
         ax.plot(depths, values, color=colour, marker=marker, label=label)
     ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
     _decade_axis(ax, *_decade_range(np.concatenate([*arrays, np.ones(1)])))  # 1 included: the reference line
-    ax.set(title=title or "Gradient reaching the first layer, relative to the last",
-           xlabel="number of hidden layers", ylabel="||dW first|| / ||dW last||")
+    ax.set(
+        title=title or "Gradient reaching the first layer, relative to the last",
+        xlabel="number of hidden layers",
+        ylabel="||dW first|| / ||dW last||",
+    )
     _legend_below(fig, ax, ncols=len(ratios))
     return fig
 
@@ -298,8 +336,9 @@ def plot_loss_curves(runs: Mapping[str, History], title: str = "", per: str = "s
     marker = "o" if per == "epoch" else None  # few points per epoch: show them; hundreds of steps: a line
     for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
         losses = history.step_loss if per == "step" else history.train_loss
-        ax.plot(np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.2, marker=marker, markersize=3,
-                label=label)
+        ax.plot(
+            np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.2, marker=marker, markersize=3, label=label
+        )
     _plain_log_scale(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="mini-batch step" if per == "step" else "epoch", ylabel="training loss (log scale)")
@@ -324,19 +363,47 @@ def plot_clipping(grad, clip_value: float = 1.0, max_norm: float = 1.0) -> Figur
     clip_grad_value([by_value], clip_value)
     clip_grad_norm([by_norm], max_norm)
     fig, (ax,) = _panels(1, figsize=(6.0, 4.0))
-    ax.add_patch(Rectangle((-clip_value, -clip_value), 2 * clip_value, 2 * clip_value, fill=False,
-                           edgecolor=PALETTE[1], linestyle="--", label=f"|g_i| <= {clip_value:g} (value clip)"))
-    ax.add_patch(Circle((0, 0), max_norm, fill=False, edgecolor=PALETTE[2], linestyle=":",
-                        label=f"||g|| <= {max_norm:g} (norm clip)"))
-    for vector, colour, name in ((grad, PALETTE[0], "original gradient"),
-                                 (by_value, PALETTE[1], "clipped by value"),
-                                 (by_norm, PALETTE[2], "clipped by global norm")):
-        ax.annotate("", xy=vector, xytext=(0, 0),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 2.0, "shrinkA": 0, "shrinkB": 0})
+    ax.add_patch(
+        Rectangle(
+            (-clip_value, -clip_value),
+            2 * clip_value,
+            2 * clip_value,
+            fill=False,
+            edgecolor=PALETTE[1],
+            linestyle="--",
+            label=f"|g_i| <= {clip_value:g} (value clip)",
+        )
+    )
+    ax.add_patch(
+        Circle(
+            (0, 0),
+            max_norm,
+            fill=False,
+            edgecolor=PALETTE[2],
+            linestyle=":",
+            label=f"||g|| <= {max_norm:g} (norm clip)",
+        )
+    )
+    for vector, colour, name in (
+        (grad, PALETTE[0], "original gradient"),
+        (by_value, PALETTE[1], "clipped by value"),
+        (by_norm, PALETTE[2], "clipped by global norm"),
+    ):
+        ax.annotate(
+            "",
+            xy=vector,
+            xytext=(0, 0),
+            arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 2.0, "shrinkA": 0, "shrinkB": 0},
+        )
         ax.plot([], [], color=colour, linewidth=2.0, label=f"{name}: {_angle_degrees(vector):.0f}°")
     radius = max(clip_value, max_norm)
-    ax.set(xlim=(-1.15 * radius, 1.1 * max(grad[0], radius)), ylim=(-1.15 * radius, 1.1 * max(grad[1], radius)),
-           aspect="equal", title="Value clipping turns the update, norm clipping only shortens it",
-           xlabel="gradient component g_1", ylabel="gradient component g_2")
+    ax.set(
+        xlim=(-1.15 * radius, 1.1 * max(grad[0], radius)),
+        ylim=(-1.15 * radius, 1.1 * max(grad[1], radius)),
+        aspect="equal",
+        title="Value clipping turns the update, norm clipping only shortens it",
+        xlabel="gradient component g_1",
+        ylabel="gradient component g_2",
+    )
     _legend_below(fig, ax)
     return fig

@@ -75,6 +75,7 @@ def resolve_initializer(init: str | Callable) -> Callable:
 
 # --- one forward and backward pass through a deep network ---------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LayerStats:
     """How activations and gradients scale through the hidden layers of one freshly initialized MLP."""
@@ -85,8 +86,9 @@ class LayerStats:
 
 
 @functools.lru_cache(maxsize=64)
-def layer_statistics(depth: int, activation: str, init: str | Callable, width: int = 128, n_samples: int = 256,
-                     seed: int = 0) -> LayerStats:
+def layer_statistics(
+    depth: int, activation: str, init: str | Callable, width: int = 128, n_samples: int = 256, seed: int = 0
+) -> LayerStats:
     """Push standard-normal inputs (N, width) through ``mlp([width] * (depth + 1) + [10])`` and back, no update.
 
     The labels are random: only the scale of the gradients matters here. The network runs in float64 so that a
@@ -95,8 +97,9 @@ def layer_statistics(depth: int, activation: str, init: str | Callable, width: i
     if depth < 1:
         raise ValueError(f"depth must be at least 1 hidden layer, got {depth}")
     rng = np.random.default_rng(seed)
-    model = models.mlp([width] * (depth + 1) + [10], activation=activation, init=resolve_initializer(init),
-                       rng=rng, dtype=np.float64)
+    model = models.mlp(
+        [width] * (depth + 1) + [10], activation=activation, init=resolve_initializer(init), rng=rng, dtype=np.float64
+    )
     X = rng.standard_normal((n_samples, width))  # (N, width), unit variance
     y = rng.integers(0, 10, size=n_samples)  # (N,)
     probe = train.probe(model, X, y)
@@ -109,16 +112,16 @@ def _layers_to_show(depth: int, max_layers: int) -> np.ndarray:
     return np.unique(np.linspace(0, depth - 1, min(depth, max_layers)).round().astype(int))
 
 
-def plot_activation_histograms(ax: Axes, stats: LayerStats, activation: str, max_layers: int = 10,
-                               color: str = PALETTE[0], bins: int = 40) -> None:
+def plot_activation_histograms(
+    ax: Axes, stats: LayerStats, activation: str, max_layers: int = 10, color: str = PALETTE[0], bins: int = 40
+) -> None:
     """Per-layer histograms stacked from layer 1 (top) down to the last layer, each labelled with its std.
 
     Each histogram is scaled to the same height. ReLU outputs are shown without their exact zeros (about half of
     every layer), which would otherwise dwarf the rest of the histogram.
     """
     if activation not in HISTOGRAM_RANGE:
-        raise ValueError(f"no histogram range for activation {activation!r}; expected one of "
-                         f"{sorted(HISTOGRAM_RANGE)}")
+        raise ValueError(f"no histogram range for activation {activation!r}; expected one of {sorted(HISTOGRAM_RANGE)}")
     low, high = HISTOGRAM_RANGE[activation]
     edges = np.linspace(low, high, bins + 1)
     centers = 0.5 * (edges[:-1] + edges[1:])  # (bins,)
@@ -132,8 +135,13 @@ def plot_activation_histograms(ax: Axes, stats: LayerStats, activation: str, max
         baseline = len(shown) - 1 - row  # layer 1 on top
         ax.fill_between(centers, baseline, baseline + height, color=color, alpha=0.5, linewidth=0)
         ax.plot(centers, baseline + height, color=color, linewidth=0.8)
-        ax.text(1.01, baseline + 0.3, f"std {stats.act_std[layer]:.2g}", transform=ax.get_yaxis_transform(),
-                fontsize="x-small")
+        ax.text(
+            1.01,
+            baseline + 0.3,
+            f"std {stats.act_std[layer]:.2g}",
+            transform=ax.get_yaxis_transform(),
+            fontsize="x-small",
+        )
     ax.set_yticks(np.arange(len(shown)), [str(layer + 1) for layer in shown[::-1]])
     ax.set_ylim(-0.2, len(shown))
     ax.set_xlim(low, high)
@@ -175,17 +183,39 @@ def plot_weight_matrices(axes: Sequence[Axes], weights: dict[str, np.ndarray]) -
 
 # --- short training runs ------------------------------------------------------------------------------------------
 
-def train_digits(split, activation: str, init: str | Callable, seed: int, depth: int = 6, width: int = 64,
-                 epochs: int = 6, lr: float = 0.05, batch_size: int = 64) -> train.History:
+
+def train_digits(
+    split,
+    activation: str,
+    init: str | Callable,
+    seed: int,
+    depth: int = 6,
+    width: int = 64,
+    epochs: int = 6,
+    lr: float = 0.05,
+    batch_size: int = 64,
+) -> train.History:
     """Train ``mlp([64] + [width] * depth + [10])`` on a digits ``split`` with SGD (momentum 0.9).
 
     ``seed`` draws the initial weights and shuffles the batches.
     """
-    model = models.mlp([split.X_train.shape[1]] + [width] * depth + [10], activation=activation,
-                       init=resolve_initializer(init), rng=seed)
-    return train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=lr, momentum=0.9),
-                     epochs=epochs, batch_size=batch_size, val_data=(split.X_val, split.y_val), rng=seed,
-                     progress=False)
+    model = models.mlp(
+        [split.X_train.shape[1]] + [width] * depth + [10],
+        activation=activation,
+        init=resolve_initializer(init),
+        rng=seed,
+    )
+    return train.fit(
+        model,
+        split.X_train,
+        split.y_train,
+        optimizer=optim.SGD(model, lr=lr, momentum=0.9),
+        epochs=epochs,
+        batch_size=batch_size,
+        val_data=(split.X_val, split.y_val),
+        rng=seed,
+        progress=False,
+    )
 
 
 def steps_to_target(step_loss: Sequence[float], target: float, window: int = 10) -> int | None:
@@ -226,8 +256,14 @@ class SweepCell:
         return float(np.mean(reached)) if reached else None
 
 
-def init_sweep(split, inits: dict[str, str | Callable], activations: Sequence[str], seeds: Sequence[int],
-               target_loss: float = 0.5, **train_kwargs) -> list[SweepCell]:
+def init_sweep(
+    split,
+    inits: dict[str, str | Callable],
+    activations: Sequence[str],
+    seeds: Sequence[int],
+    target_loss: float = 0.5,
+    **train_kwargs,
+) -> list[SweepCell]:
     """Train every (initializer, activation) pair once per seed with ``train_digits(**train_kwargs)``.
 
     ``inits`` maps a label (shown in the table) to an initializer name or callable.
@@ -236,13 +272,16 @@ def init_sweep(split, inits: dict[str, str | Callable], activations: Sequence[st
     for label, init in inits.items():
         for activation in activations:
             runs = [train_digits(split, activation, init, seed, **train_kwargs) for seed in seeds]
-            cells.append(SweepCell(
-                init=label, activation=activation,
-                val_acc=tuple(math.nan if h.diverged else h.val_acc[-1] for h in runs),
-                steps=tuple(steps_to_target(h.step_loss, target_loss) for h in runs),
-                diverged=sum(h.diverged for h in runs),
-                total_steps=max(len(h.step_loss) for h in runs),
-            ))
+            cells.append(
+                SweepCell(
+                    init=label,
+                    activation=activation,
+                    val_acc=tuple(math.nan if h.diverged else h.val_acc[-1] for h in runs),
+                    steps=tuple(steps_to_target(h.step_loss, target_loss) for h in runs),
+                    diverged=sum(h.diverged for h in runs),
+                    total_steps=max(len(h.step_loss) for h in runs),
+                )
+            )
     return cells
 
 
@@ -251,8 +290,11 @@ def _format_cell(cell: SweepCell) -> tuple[str, str]:
     n = len(cell.val_acc)
     if cell.diverged == n:
         return "diverged", "never"
-    accuracy = f"{cell.mean_acc:.2f} ± {np.std(cell.val_acc):.2f}" if not cell.diverged else \
-        f"{np.nanmean(cell.val_acc):.2f} ({cell.diverged} of {n} diverged)"
+    accuracy = (
+        f"{cell.mean_acc:.2f} ± {np.std(cell.val_acc):.2f}"
+        if not cell.diverged
+        else f"{np.nanmean(cell.val_acc):.2f} ({cell.diverged} of {n} diverged)"
+    )
     reached = sum(s is not None for s in cell.steps)
     if reached == 0:
         steps = f"never (> {cell.total_steps})"

@@ -63,8 +63,16 @@ class Explorable:
         pass, about 30% of a frame's drawing time
     """
 
-    def __init__(self, draw: Callable, controls: dict[str, Sequence], defaults: dict | None = None,
-                 figsize=(7.0, 3.5), dpi: int = 80, alt: str = "", layout: str | None = "tight") -> None:
+    def __init__(
+        self,
+        draw: Callable,
+        controls: dict[str, Sequence],
+        defaults: dict | None = None,
+        figsize=(7.0, 3.5),
+        dpi: int = 80,
+        alt: str = "",
+        layout: str | None = "tight",
+    ) -> None:
         if not controls:
             raise ValueError("an explorable needs at least one control")
         self.controls = {name: list(values) for name, values in controls.items()}
@@ -110,8 +118,9 @@ class Explorable:
         knobs = {}
         for name, values in self.controls.items():
             if all(isinstance(v, numbers.Number) for v in values):
-                knobs[name] = widgets.SelectionSlider(options=values, value=self.values[name], description=name,
-                                                      continuous_update=False)
+                knobs[name] = widgets.SelectionSlider(
+                    options=values, value=self.values[name], description=name, continuous_update=False
+                )
             else:
                 knobs[name] = widgets.ToggleButtons(options=values, value=self.values[name], description=name)
 
@@ -137,9 +146,12 @@ class Explorable:
         for indices in itertools.product(*(range(len(v)) for v in self.controls.values())):
             values = {name: self.controls[name][i] for name, i in zip(names, indices, strict=True)}
             frames["|".join(map(str, indices))] = base64.b64encode(self._frame(values)).decode("ascii")
-        uid = "dnnopt-explorable-" + hashlib.sha1(
-            json.dumps([self.alt, {k: list(map(str, v)) for k, v in self.controls.items()}]).encode()
-        ).hexdigest()[:10]
+        uid = (
+            "dnnopt-explorable-"
+            + hashlib.sha1(
+                json.dumps([self.alt, {k: list(map(str, v)) for k, v in self.controls.items()}]).encode()
+            ).hexdigest()[:10]
+        )
         current = [self.controls[name].index(self.values[name]) for name in names]
         controls_html = "".join(
             self._control_html(uid, name, index) for name, index in zip(names, current, strict=True)
@@ -166,9 +178,11 @@ class Explorable:
         labels = html.escape("|".join(map(str, values)))
         common = f'id="{control_id}" data-control="{html.escape(name)}" data-labels="{labels}"'
         if all(isinstance(v, numbers.Number) for v in values):
-            return (f'<label for="{control_id}">{html.escape(name)} </label>'
-                    f'<input type="range" {common} min="0" max="{len(values) - 1}" step="1" value="{index}">'
-                    f'<output for="{control_id}">{html.escape(str(values[index]))}</output>')
+            return (
+                f'<label for="{control_id}">{html.escape(name)} </label>'
+                f'<input type="range" {common} min="0" max="{len(values) - 1}" step="1" value="{index}">'
+                f'<output for="{control_id}">{html.escape(str(values[index]))}</output>'
+            )
         options = "".join(
             f'<option value="{i}"{" selected" if i == index else ""}>{html.escape(str(v))}</option>'
             for i, v in enumerate(values)

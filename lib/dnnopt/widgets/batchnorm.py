@@ -15,8 +15,10 @@ def _outcome(run) -> str:
 
 def draw_batchnorm_vs_lr(fig, lr: float, setting: str, setup: BNSetup = SETUP) -> None:
     """Mini-batch loss per step without and with batch norm; the title gives each final validation accuracy."""
-    runs = {label: bn_run(setting, lr, batchnorm, setup)
-            for label, batchnorm in (("without batch norm", False), ("with batch norm", True))}
+    runs = {
+        label: bn_run(setting, lr, batchnorm, setup)
+        for label, batchnorm in (("without batch norm", False), ("with batch norm", True))
+    }
     ax = fig.subplots()
     plot_step_losses(ax, runs)
     ax.set_ylim(0.02, 10.0)
@@ -41,7 +43,7 @@ def batchnorm_vs_lr(setup: BNSetup = SETUP) -> Explorable:
         defaults={"lr": 0.3, "setting": "ReLU, He init"},
         figsize=(8.0, 3.5),
         alt=f"Mini-batch training loss per step, on a log scale, of a {setup.depth}-layer MLP on digits without "
-            "and with batch normalization, for the chosen learning rate and network setting (ReLU with He "
-            "initialization, ReLU with a ten times too small initialization, or sigmoid with Xavier initialization). "
-            "The title gives the final validation accuracy of both networks, or says that training diverged.",
+        "and with batch normalization, for the chosen learning rate and network setting (ReLU with He "
+        "initialization, ReLU with a ten times too small initialization, or sigmoid with Xavier initialization). "
+        "The title gives the final validation accuracy of both networks, or says that training diverged.",
     )

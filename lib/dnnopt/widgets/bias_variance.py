@@ -30,8 +30,7 @@ def _draw_bias_variance(fig, degree: int, n_train: int) -> None:
     """One frame: the fits of the chosen degree (left) and the decomposition with that degree marked (right)."""
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)  # no engine at all ("none" keeps a placeholder that costs a layout pass)
-    fits_ax, curve_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.07, right=0.99, bottom=0.27, top=0.87,
-                                                            wspace=0.22))
+    fits_ax, curve_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.07, right=0.99, bottom=0.27, top=0.87, wspace=0.22))
     draw_fits(fits_ax, resampled_fits(degree, n_train))
     fits_ax.set(ylabel="prediction", xticks=(0.0, 0.5, 1.0), yticks=(-2, -1, 0, 1, 2))
     draw_decomposition(curve_ax, polynomial_bias_variance(CURVE_DEGREES, n_train), detailed=False)
@@ -53,7 +52,7 @@ def bias_variance_picture() -> Explorable:
         defaults={"degree": 3, "n_train": 30},
         figsize=(9.0, 4.2),
         alt="Left: twenty polynomial fits of the chosen degree, each to its own resampled noisy training set, "
-            "their average and the true sine curve. Right: squared bias, variance, noise and the measured test error "
-            "against the degree for the chosen training-set size (log scale), "
-            "with the chosen degree highlighted.",
+        "their average and the true sine curve. Right: squared bias, variance, noise and the measured test error "
+        "against the degree for the chosen training-set size (log scale), "
+        "with the chosen degree highlighted.",
     )

@@ -14,8 +14,10 @@ __all__ = ["explorable_factories"]
 
 
 def _takes_no_required_argument(function: Callable) -> bool:
-    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-               for p in inspect.signature(function).parameters.values())
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in inspect.signature(function).parameters.values()
+    )
 
 
 def explorable_factories() -> dict[str, Callable[[], Explorable]]:

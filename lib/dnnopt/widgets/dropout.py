@@ -28,8 +28,10 @@ def draw_dropout_curves(fig, p: float, labels: str, setup: DropoutSetup = SETUP)
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy (log scale)")
     ax.legend(loc="lower left")
-    ax.set_title(f"p = {p:g}, {labels} training labels: final accuracy {run.history.train_acc[-1]:.2f} (training), "
-                 f"{run.history.val_acc[-1]:.2f} (validation)")
+    ax.set_title(
+        f"p = {p:g}, {labels} training labels: final accuracy {run.history.train_acc[-1]:.2f} (training), "
+        f"{run.history.val_acc[-1]:.2f} (validation)"
+    )
 
 
 def dropout_curves(setup: DropoutSetup = SETUP) -> Explorable:
@@ -47,7 +49,7 @@ def dropout_curves(setup: DropoutSetup = SETUP) -> Explorable:
         defaults={"p": 0.5, "labels": "20% flipped"},
         figsize=(8.0, 3.5),
         alt="Training and validation loss per epoch, on a log scale, of a two-hidden-layer MLP trained on 300 digits "
-            "with the chosen drop probability; the validation loss without dropout is drawn in grey for reference, "
-            "and the title gives the final training and validation accuracy. Controls choose p and whether 20% of "
-            "the training labels are flipped.",
+        "with the chosen drop probability; the validation loss without dropout is drawn in grey for reference, "
+        "and the title gives the final training and validation accuracy. Controls choose p and whether 20% of "
+        "the training labels are flipped.",
     )

@@ -42,8 +42,10 @@ def _draw_gradient_flow(fig, activation: str, depth: int, weight_scale: float) -
     """One frame: ||dW|| per layer of the plain and the residual MLP, on the same axes for every frame."""
     _fixed_layout(fig, left=0.12, right=0.98, bottom=0.14, top=0.8)
     ax = fig.subplots()
-    lines = {label: layer_gradient_norms(activation, depth, gain=weight_scale, residual=residual)
-             for label, residual in (("plain: h -> f(h)", False), ("residual: h -> h + f(h)", True))}
+    lines = {
+        label: layer_gradient_norms(activation, depth, gain=weight_scale, residual=residual)
+        for label, residual in (("plain: h -> f(h)", False), ("residual: h -> h + f(h)", True))
+    }
     draw_layer_gradient_norms(ax, lines, decades=DECADES)
     ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
     ax.set_xlim(0, max(DEPTHS) + 2)  # depth 10 draws a short line: the slope per layer is comparable
@@ -63,7 +65,7 @@ def gradient_flow() -> Explorable:
         defaults={"activation": "sigmoid", "depth": 50, "weight_scale": 1.0},
         figsize=(7.0, 3.6),
         alt="Per-layer gradient norms on a log scale from 10^-50 to 10^25 for a plain and a residual MLP, for the "
-            "chosen activation, depth and weight scale.",
+        "chosen activation, depth and weight scale.",
     )
 
 
@@ -81,9 +83,17 @@ def _training_runs(epochs: int = 10, seed: int = 0) -> dict[tuple[float, int], H
     for lr in LEARNING_RATES:
         for batch_size in BATCH_SIZES:
             model = mlp([64, 64, 10], activation="relu", rng=seed)
-            runs[lr, batch_size] = fit(model, split.X_train, split.y_train, optimizer=SGD(model, lr=lr),
-                                       epochs=epochs, batch_size=batch_size, val_data=(split.X_val, split.y_val),
-                                       rng=seed, progress=False)
+            runs[lr, batch_size] = fit(
+                model,
+                split.X_train,
+                split.y_train,
+                optimizer=SGD(model, lr=lr),
+                epochs=epochs,
+                batch_size=batch_size,
+                val_data=(split.X_val, split.y_val),
+                rng=seed,
+                progress=False,
+            )
     return runs
 
 
@@ -96,8 +106,11 @@ def _draw_training_curves(fig, lr: float, batch_size: int) -> None:
     for ax in (loss_ax, acc_ax):
         ax.set_xticks(range(2, len(history.train_loss) + 1, 2))
     loss_ax.set_yscale("log")
-    loss_ax.set(yticks=LOSS_TICKS, yticklabels=[f"{tick:g}" for tick in LOSS_TICKS],
-                ylim=(0.8 * LOSS_TICKS[0], 1.25 * LOSS_TICKS[-1]))
+    loss_ax.set(
+        yticks=LOSS_TICKS,
+        yticklabels=[f"{tick:g}" for tick in LOSS_TICKS],
+        ylim=(0.8 * LOSS_TICKS[0], 1.25 * LOSS_TICKS[-1]),
+    )
     loss_ax.yaxis.set_minor_locator(NullLocator())
     acc_ax.set_ylim(0.0, 1.0)
     loss_ax.set_title(f"lr = {lr:g}, batch size {batch_size}")
@@ -117,5 +130,5 @@ def training_curves() -> Explorable:
         defaults={"lr": 0.1, "batch_size": 32},
         figsize=(7.0, 3.4),
         alt="Training and validation loss (log scale, 0.02 to 5) and accuracy (0 to 1) per epoch of the digits "
-            "classifier, for the chosen learning rate and batch size.",
+        "classifier, for the chosen learning rate and batch size.",
     )

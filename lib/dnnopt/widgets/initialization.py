@@ -16,16 +16,19 @@ def draw_activation_histograms(fig, activation: str, init: str, depth: int = DEP
     stats = layer_statistics(depth, activation, init)
     # fixed margins instead of the figure's automatic layout: a third less work per live update
     fig.set_layout_engine("none")
-    hist_ax, scale_ax = fig.subplots(1, 2, width_ratios=[1.25, 1],
-                                     gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13, top=0.8, wspace=0.5))
+    hist_ax, scale_ax = fig.subplots(
+        1, 2, width_ratios=[1.25, 1], gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13, top=0.8, wspace=0.5)
+    )
     plot_activation_histograms(hist_ax, stats, activation)
-    plot_layer_scales(scale_ax, {"forward: h_l": stats.act_std,
-                                 "backward: dL/dh_l": stats.grad_std}, "std (log scale)")
-    scale_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False,
-                    fontsize="small")  # above the axes: never on the lines
+    plot_layer_scales(scale_ax, {"forward: h_l": stats.act_std, "backward: dL/dh_l": stats.grad_std}, "std (log scale)")
+    scale_ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False, fontsize="small"
+    )  # above the axes: never on the lines
     # one title for both panels: each axes title costs a layout pass per frame
-    fig.suptitle(f"{activation}, {init}: activations of ten layers (left), "
-                 f"signal scale through {depth} layers (right)", fontsize="medium")
+    fig.suptitle(
+        f"{activation}, {init}: activations of ten layers (left), signal scale through {depth} layers (right)",
+        fontsize="medium",
+    )
 
 
 def activation_histograms() -> Explorable:
@@ -44,7 +47,7 @@ def activation_histograms() -> Explorable:
         defaults={"activation": "tanh", "init": "xavier_normal"},
         figsize=(9.0, 4.0),
         alt=f"Left: histograms of the activations of ten evenly spaced hidden layers of a {DEPTH}-layer network, "
-            "stacked from the first layer at the top to the last at the bottom, each labelled with its standard "
-            "deviation. Right: the standard deviation of the forward signal and of the backward gradient at every "
-            "hidden layer, on a log scale. Controls choose the activation function and the initializer.",
+        "stacked from the first layer at the top to the last at the bottom, each labelled with its standard "
+        "deviation. Right: the standard deviation of the forward signal and of the backward gradient at every "
+        "hidden layer, on a log scale. Controls choose the activation function and the initializer.",
     )

@@ -2,6 +2,7 @@
 
 loses: none
 """
+
 import math
 
 import numpy as np

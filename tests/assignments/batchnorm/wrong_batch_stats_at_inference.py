@@ -3,6 +3,7 @@
 loses: test_batchnorm_forward_inference
 message: the batch's own statistics
 """
+
 import numpy as np
 
 

@@ -5,6 +5,7 @@ The warm-up answers, computed with a working forward pass, still earn theirs.
 loses: test_batchnorm_forward_training, test_batchnorm_forward_running, test_batchnorm_forward_inference, test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference, test_batchnorm_backward_compact
 message: calling a library's implementation earns no points
 """  # noqa: E501 (the harness reads one 'loses:' line)
+
 from dnnopt import functional as F
 
 

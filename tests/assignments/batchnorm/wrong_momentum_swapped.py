@@ -3,6 +3,7 @@
 loses: test_batchnorm_forward_running, test_running_average_answers
 message: momentum weighs the NEW batch
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_batchnorm_forward_running, test_running_average_answers
 message: stats frozen at the first batch
 """
+
 import numpy as np
 
 

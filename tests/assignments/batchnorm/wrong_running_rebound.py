@@ -5,6 +5,7 @@ The caller's arrays never change, so the warm-up experiment never reaches 90% ei
 loses: test_batchnorm_forward_running, test_running_average_answers
 message: only rebinds
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_batchnorm_forward_running, test_running_average_answers
 message: running_var averaged the biased batch variance
 """
+
 import numpy as np
 
 

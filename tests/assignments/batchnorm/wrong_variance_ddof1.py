@@ -5,6 +5,7 @@ The solution's backward pass, written for the biased variance, then disagrees wi
 loses: test_batchnorm_forward_training, test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference, test_batchnorm_backward_compact
 message: the variance was computed with ddof=1
 """  # noqa: E501 (the harness reads one 'loses:' line)
+
 import numpy as np
 
 

@@ -2,6 +2,7 @@
 
 loses: none
 """
+
 import numpy as np
 
 

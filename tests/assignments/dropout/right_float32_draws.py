@@ -3,6 +3,7 @@ as booleans with p.
 
 loses: none
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_dropout_rejects_bad_p
 message: raise ValueError for p outside [0, 1)
 """
+
 import numpy as np
 
 

@@ -5,6 +5,7 @@ loses: test_dropout_eval_identity, test_dropout_rng, test_dropout_rejects_bad_p
 loses: test_dropout_backward, test_dropout_backward_eval
 message: calling a library's implementation earns no points
 """
+
 import dnnopt.functional
 
 

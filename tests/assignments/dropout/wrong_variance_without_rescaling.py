@@ -3,4 +3,5 @@
 loses: test_dropout_variance
 message: Var(out) = x**2 / (1-p) - x**2
 """
+
 dropout_variance = 3.0**2 * 0.2

@@ -3,6 +3,7 @@ a dict check by duck typing, clipping with no epsilon, and a leaky ReLU built fr
 
 loses: none
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_clip_grad_norm_total
 message: returned the norm after clipping
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_clip_grad_norm_scaling
 message: scaled up to max_norm
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_clip_grad_value
 message: not changed in place
 """
+
 import numpy as np
 
 

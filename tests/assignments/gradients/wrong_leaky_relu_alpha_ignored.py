@@ -4,6 +4,7 @@ loses: test_leaky_relu_forward, test_leaky_relu_backward
 message: the alpha argument is ignored
 message: alpha = 0.01 whatever alpha
 """
+
 import numpy as np
 
 

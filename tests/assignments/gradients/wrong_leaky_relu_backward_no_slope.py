@@ -3,6 +3,7 @@
 loses: test_leaky_relu_backward
 message: that is ReLU's
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_relu_backward
 message: instead of the 0/1 derivative
 """
+
 import numpy as np
 
 

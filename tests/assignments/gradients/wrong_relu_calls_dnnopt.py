@@ -3,6 +3,7 @@
 loses: test_relu_forward, test_relu_backward
 message: calling a library's implementation earns no points
 """
+
 from dnnopt.functional import relu_backward as library_relu_backward
 from dnnopt.functional import relu_forward as library_relu_forward
 

@@ -3,6 +3,7 @@
 loses: test_sigmoid_backward
 message: computed from the pre-activation x
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_sigmoid_forward_stable
 message: overflows to inf / inf
 """
+
 import numpy as np
 
 

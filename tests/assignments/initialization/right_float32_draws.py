@@ -3,6 +3,7 @@ rng.random, and an experiment that draws every weight before the inputs.
 
 loses: none
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_xavier_normal_basic, test_xavier_uniform_basic, test_he_normal_basic, test_lecun_normal_basic
 message: return float32
 """
+
 import numpy as np
 
 

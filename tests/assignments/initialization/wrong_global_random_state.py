@@ -3,6 +3,7 @@
 loses: test_lecun_normal_basic
 message: global random state
 """
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 loses: test_he_normal_basic, test_he_normal_std
 message: calling a library's implementation earns no points
 """
+
 import dnnopt.init
 
 

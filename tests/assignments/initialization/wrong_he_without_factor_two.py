@@ -3,6 +3,7 @@
 loses: test_he_normal_std, test_std_at_layer_20
 message: He doubles the variance
 """
+
 import numpy as np
 
 

@@ -3,4 +3,5 @@
 loses: test_relu_second_moment_factor
 message: the factor is 1/2
 """
+
 relu_second_moment_factor = 2.0

@@ -3,6 +3,7 @@
 loses: test_xavier_uniform_std
 message: not from a normal distribution
 """
+
 import numpy as np
 
 

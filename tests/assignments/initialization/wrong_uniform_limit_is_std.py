@@ -3,6 +3,7 @@
 loses: test_xavier_uniform_std
 message: was used as the uniform limit
 """
+
 import numpy as np
 
 

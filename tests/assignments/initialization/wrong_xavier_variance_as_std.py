@@ -5,6 +5,7 @@ loses: test_xavier_normal_std, test_std_at_layer_20
 message: was used as the standard deviation; take its square root
 message: expected a value in
 """
+
 import numpy as np
 
 

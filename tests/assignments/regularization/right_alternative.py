@@ -2,6 +2,7 @@
 
 loses: none
 """
+
 # The notebook defines the helpers and constants used below.
 # ruff: noqa: F821
 import numpy as np

@@ -5,6 +5,7 @@ The experiment's answers, read from the wrong curves, are wrong too; the sweep i
 loses: test_bias_variance_example, test_bias_variance_values, test_weight_decay_answers
 message: the bias was not squared
 """
+
 import numpy as np
 
 

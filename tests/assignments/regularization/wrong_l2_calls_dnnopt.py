@@ -3,6 +3,7 @@
 loses: test_l2_penalty, test_l2_grad
 message: calling a library's implementation earns no points
 """
+
 from dnnopt.functional import l2_grad as library_l2_grad
 from dnnopt.functional import l2_penalty as library_l2_penalty
 

@@ -3,6 +3,7 @@
 loses: test_l2_penalty
 message: the norms were not squared
 """
+
 import numpy as np
 
 

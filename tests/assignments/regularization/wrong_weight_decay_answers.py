@@ -3,6 +3,7 @@
 loses: test_weight_decay_answers
 message: the squared bias increases
 """
+
 best_weight_decay = 1e-7
 bias_sq_trend = "decrease"
 variance_trend = "increase"

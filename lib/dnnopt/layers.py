@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 
+_NO_FORWARD = object()  # the cache of a layer whose forward has not run yet (a real cache may be None)
+
+
 class Layer:
     """Base class: parameter and gradient dicts, buffers (non-trained state) and the forward cache."""
 
@@ -37,7 +40,7 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
-        self._cache = None
+        self._cache = _NO_FORWARD
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         raise NotImplementedError
@@ -54,7 +57,7 @@ class Layer:
 
     def _forward_cache(self):
         """The forward cache, or a clear error if ``backward`` comes first."""
-        if self._cache is None:
+        if self._cache is _NO_FORWARD:
             raise RuntimeError(f"{type(self).__name__}.backward() called before forward(x, training=True)")
         return self._cache
 
@@ -100,10 +103,11 @@ class Linear(Layer):
 
 
 class _Activation(Layer):
-    """A parameter-free elementwise layer over a (forward, backward) kernel pair."""
+    """A parameter-free elementwise layer; each subclass names its kernel pair on its class line."""
 
-    _forward = staticmethod(F.relu_forward)
-    _backward = staticmethod(F.relu_backward)
+    def __init_subclass__(cls, *, forward, backward, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._forward, cls._backward = staticmethod(forward), staticmethod(backward)
 
     def forward(self, x, training=True):
         out, self._cache = self._forward(x)
@@ -113,35 +117,27 @@ class _Activation(Layer):
         return self._backward(dout, self._forward_cache())
 
 
-class ReLU(_Activation):
+class ReLU(_Activation, forward=F.relu_forward, backward=F.relu_backward):
     """max(0, x)."""
 
 
-class Sigmoid(_Activation):
+class Sigmoid(_Activation, forward=F.sigmoid_forward, backward=F.sigmoid_backward):
     """Logistic sigmoid; its derivative is at most 1/4."""
 
-    _forward = staticmethod(F.sigmoid_forward)
-    _backward = staticmethod(F.sigmoid_backward)
 
-
-class Tanh(_Activation):
+class Tanh(_Activation, forward=F.tanh_forward, backward=F.tanh_backward):
     """Hyperbolic tangent; its derivative is at most 1."""
 
-    _forward = staticmethod(F.tanh_forward)
-    _backward = staticmethod(F.tanh_backward)
 
-
-class LeakyReLU(_Activation):
+class LeakyReLU(_Activation, forward=F.leaky_relu_forward, backward=F.leaky_relu_backward):
     """x for x > 0, ``alpha * x`` otherwise."""
-
-    _backward = staticmethod(F.leaky_relu_backward)
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         self.alpha = alpha
 
     def forward(self, x, training=True):
-        out, self._cache = F.leaky_relu_forward(x, self.alpha)
+        out, self._cache = self._forward(x, self.alpha)
         return out
 
     def __repr__(self) -> str:
@@ -174,13 +170,11 @@ class Dropout(Layer):
         self.rng = as_rng(rng)
 
     def forward(self, x, training=True):
-        out, mask = F.dropout_forward(x, self.p, training, self.rng)
-        self._cache = ("mask", mask)  # a tuple, so an identity forward (mask None) still counts as a forward
+        out, self._cache = F.dropout_forward(x, self.p, training, self.rng)  # cache: None when nothing was dropped
         return out
 
     def backward(self, dout):
-        _, mask = self._forward_cache()
-        return F.dropout_backward(dout, mask)
+        return F.dropout_backward(dout, self._forward_cache())
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
@@ -246,7 +240,8 @@ class _Container(Layer):
         }
 
     def __init__(self) -> None:
-        self._cache = None  # params, grads and buffers are read-only views over the children
+        """Not ``Layer``'s: ``params``, ``grads`` and ``buffers`` are views over the children's, which keep their
+        own forward caches."""
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -324,12 +319,10 @@ class Residual(_Container):
         out = self.block.forward(x, training)
         if out.shape != x.shape:
             raise ValueError(f"a residual block must keep the shape of its input: {x.shape} became {out.shape}")
-        self._cache = "forward done"
         return x + out
 
     def backward(self, dout):
-        self._forward_cache()
-        return dout + self.block.backward(dout)
+        return dout + self.block.backward(dout)  # the block says so if its forward has not run
 
     def __repr__(self) -> str:
         return f"Residual({self.block!r})"

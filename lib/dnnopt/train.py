@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,16 +107,22 @@ def probe(model: Layer, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy
 
 @dataclass
 class History:
-    """What ``fit`` measured. Epochs are 0-based; per-epoch lists have one entry per epoch trained."""
+    """What ``fit`` measured. Epochs are 0-based; per-epoch lists have one entry per epoch trained.
+
+    Per-epoch statistics are means over the epoch's mini-batches. ``act_std`` is the std of all of a layer's outputs
+    in a batch (spread across units *and* examples); ``unit_std`` is the mean over units of each unit's std across
+    the batch's examples: near 0 when every input gives the same activations, whatever the units do.
+    """
 
     train_loss: list[float] = field(default_factory=list)  # inference-mode loss on the training set, end of epoch
     val_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)  # training-mode loss of every mini-batch
-    grad_norms: np.ndarray = None  # (epochs, n_linear): mean over the epoch's steps of each Linear's ||dW||
-    act_mean: np.ndarray = None  # (epochs, n_layers): mean of each top-level layer's output over the epoch
-    act_std: np.ndarray = None  # (epochs, n_layers)
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (epochs, n_linear): mean ||dW||
+    act_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (epochs, n_layers): output means
+    act_std: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (epochs, n_layers): std over the batch
+    unit_std: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (epochs, n_layers): see below
     linear_names: list[str] = field(default_factory=list)
     best_epoch: int | None = None  # epoch with the lowest validation loss (None without validation data)
     stopped_epoch: int = -1  # last epoch trained
@@ -142,27 +149,46 @@ class _EarlyStopping:
         return self.patience is not None and self.waited >= self.patience
 
 
-def _train_epoch(model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears, history):
-    """One pass over shuffled mini-batches. Returns the epoch's mean (grad_norms, act_mean, act_std), or None as
-    soon as the network's output is no longer finite (diverged)."""
-    order = rng.permutation(len(X))
-    step_norms, step_means, step_stds = [], [], []
-    last_start = len(X) - batch_size if drop_last else len(X) - 1
-    for start in range(0, last_start + 1, batch_size):
-        batch = order[start : start + batch_size]
-        outputs = _outputs(model, X[batch], training=True)
+def _batches(n_samples: int, batch_size: int, drop_last: bool, rng: np.random.Generator) -> list[np.ndarray]:
+    """One epoch's shuffled mini-batches of sample indices (without the short last one if ``drop_last``)."""
+    order = rng.permutation(n_samples)
+    batches = [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
+    return batches[:-1] if drop_last and len(batches[-1]) < batch_size else batches
+
+
+@dataclass
+class _Trainer:
+    """The parts of a ``fit`` call that stay fixed while it runs, and one training step."""
+
+    model: Layer
+    loss_function: Callable
+    optimizer: Optimizer
+    clip_norm: float | None
+    on_step: Callable[[int, Layer], None] | None
+    history: History
+    linears: list[tuple[str, Linear]]
+
+    def step(self, X_batch: np.ndarray, y_batch: np.ndarray) -> dict[str, list] | None:
+        """One update on a mini-batch; returns its statistics (``History`` field -> one value per layer), or None
+        when the network's output is no longer finite (diverged)."""
+        outputs = _outputs(self.model, X_batch, training=True)
         if not np.isfinite(outputs[-1]).all():
             return None
-        value, dprediction = loss_function(outputs[-1], y[batch])
-        history.step_loss.append(value)
-        model.backward(dprediction)
-        step_norms.append(_weight_grad_norms(linears))
-        step_means.append([h.mean() for h in outputs])
-        step_stds.append([h.std() for h in outputs])
-        if clip_norm is not None:
-            clip_grad_norm(model.grads, clip_norm)
-        optimizer.step()
-    return np.mean(step_norms, axis=0), np.mean(step_means, axis=0), np.mean(step_stds, axis=0)
+        value, dprediction = self.loss_function(outputs[-1], y_batch)
+        self.history.step_loss.append(value)
+        self.model.backward(dprediction)
+        stats = {
+            "grad_norms": _weight_grad_norms(self.linears),
+            "act_mean": [h.mean() for h in outputs],
+            "act_std": [h.std() for h in outputs],
+            "unit_std": [h.std(axis=0).mean() for h in outputs],
+        }
+        if self.clip_norm is not None:
+            clip_grad_norm(self.model.grads, self.clip_norm)
+        self.optimizer.step()
+        if self.on_step is not None:
+            self.on_step(len(self.history.step_loss), self.model)
+        return stats
 
 
 def fit(
@@ -180,6 +206,7 @@ def fit(
     restore_best: bool = True,
     clip_norm: float | None = None,
     drop_last: bool = False,
+    on_step: Callable[[int, Layer], None] | None = None,
     rng=None,
     progress: bool | None = None,
 ) -> History:
@@ -195,6 +222,8 @@ def fit(
     clip_norm : clip the global gradient norm to this value before every step
     drop_last : skip each epoch's last mini-batch when it is smaller than ``batch_size`` (with batch norm a tiny
         last batch gives noisy statistics that also pollute the running averages)
+    on_step : called as ``on_step(step, model)`` after every update, ``step`` counted from 1: step a learning-rate
+        scheduler there, or record anything about the model
     rng : shuffles the training set each epoch
     progress : show a progress bar; None shows one only on a terminal (quiet in tests and book builds)
     """
@@ -207,54 +236,55 @@ def fit(
         raise ValueError(f"epochs and batch_size must be positive ints, got {epochs!r} and {batch_size!r}")
     if drop_last and batch_size > len(X):
         raise ValueError(f"drop_last with batch_size {batch_size} > {len(X)} samples would train on nothing")
-    loss_function = _loss_function(loss)
-    optimizer = optimizer or SGD(model, lr=0.1)
     rng = as_rng(rng)
     linears = linear_layers(model)
     history = History(linear_names=[name for name, _ in linears])
+    optimizer = optimizer or SGD(model, lr=0.1)
+    trainer = _Trainer(model, _loss_function(loss), optimizer, clip_norm, on_step, history, linears)
     stopper = _EarlyStopping(patience, min_delta)
     best_state = None
-    grad_norms, act_mean, act_std = [], [], []
+    epoch_stats = []  # per epoch: the mean over its steps of each statistic ``_Trainer.step`` returns
 
     from tqdm.auto import tqdm  # imported here: it pulls in IPython machinery that plain imports of dnnopt don't need
 
     # None: a bar only on a terminal (tqdm's own detection would show one in every notebook and book page)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    # a diverging run overflows on its way to inf/NaN; _train_epoch detects that instead of warning on every op
+    # a diverging run overflows on its way to inf/NaN; the trainer detects that instead of warning on every op
     with (
         np.errstate(over="ignore", invalid="ignore"),
         tqdm(total=epochs, disable=not show_progress, leave=False) as bar,
     ):
         for epoch in range(epochs):
-            stats = _train_epoch(
-                model, X, y, batch_size, drop_last, rng, loss_function, optimizer, clip_norm, linears, history
-            )
-            if stats is None:
-                history.diverged = True
-                break
-            for column, value in zip((grad_norms, act_mean, act_std), stats, strict=True):
-                column.append(value)
-            history.stopped_epoch = epoch
-            for (loss_list, acc_list), data in (
-                ((history.train_loss, history.train_acc), (X, y)),
-                ((history.val_loss, history.val_acc), val_data),
-            ):
-                if data is not None:
-                    value, accuracy = evaluate(model, *data, loss=loss)
-                    loss_list.append(value)
-                    acc_list.append(accuracy)
-            bar.update()
-            if val_data is not None:
-                if stopper.update(epoch, history.val_loss[-1]) and restore_best and patience is not None:
-                    best_state = model.state_dict()
-                if stopper.should_stop:
+            step_stats = []
+            for batch in _batches(len(X), batch_size, drop_last, rng):
+                stats = trainer.step(X[batch], y[batch])
+                if stats is None:
+                    history.diverged = True
                     break
+                step_stats.append(stats)
+            if history.diverged:
+                break
+            epoch_stats.append({name: np.mean([step[name] for step in step_stats], axis=0) for name in step_stats[0]})
+            history.stopped_epoch = epoch
+            train_loss, train_acc = evaluate(model, X, y, loss=loss)
+            history.train_loss.append(train_loss)
+            history.train_acc.append(train_acc)
+            bar.update()
+            if val_data is None:
+                continue
+            val_loss, val_acc = evaluate(model, *val_data, loss=loss)
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+            if stopper.update(epoch, val_loss) and restore_best and patience is not None:
+                best_state = model.state_dict()
+            if stopper.should_stop:
+                break
 
     history.best_epoch = stopper.best_epoch
     if best_state is not None:
         model.load_state_dict(best_state)
     n_layers = len(model.layers) if isinstance(model, Sequential) else 1
-    history.grad_norms = np.array(grad_norms).reshape(-1, len(linears))  # (epochs, n_linear)
-    history.act_mean = np.array(act_mean).reshape(-1, n_layers)  # (epochs, n_layers)
-    history.act_std = np.array(act_std).reshape(-1, n_layers)  # (epochs, n_layers)
+    widths = {"grad_norms": len(linears), "act_mean": n_layers, "act_std": n_layers, "unit_std": n_layers}
+    for name, width in widths.items():
+        setattr(history, name, np.array([epoch[name] for epoch in epoch_stats]).reshape(-1, width))  # (epochs, width)
     return history

@@ -73,7 +73,7 @@ def test_batchnorm_layer_train_vs_eval():
     np.testing.assert_allclose(eval_out, expected, rtol=1e-5)
     assert not np.allclose(train_out, eval_out)
     np.testing.assert_allclose(bn.buffers["running_mean"], 4.0, atol=0.3)
-    with pytest.raises(RuntimeError, match="backward"):
+    with pytest.raises(ValueError, match="needs the cache of a training-mode forward"):
         bn.backward(np.ones_like(eval_out))  # an eval forward leaves no cache to differentiate
 
 
@@ -102,7 +102,8 @@ def test_float32_through_every_parametrised_layer(layer):
 
 
 def test_backward_before_forward_is_a_clear_error():
-    for layer in (L.Linear(2, 2, rng=0), L.ReLU(), L.Dropout(0.1), L.BatchNorm(2), L.PReLU(2)):
+    layers = (L.Linear(2, 2, rng=0), L.ReLU(), L.LeakyReLU(), L.Dropout(0.1), L.BatchNorm(2), L.PReLU(2))
+    for layer in (*layers, L.Residual(L.Linear(2, 2, rng=0))):
         with pytest.raises(RuntimeError, match=r"backward\(\) called before forward"):
             layer.backward(np.ones((3, 2), np.float32))
 

@@ -111,3 +111,21 @@ def test_mse_regression_and_errors():
         train.fit(model, np.full_like(x, np.nan), y, loss="mse")
     with pytest.raises(ValueError, match="X has 50 samples but y has 49"):
         train.fit(model, x, y[:-1], loss="mse")
+
+
+def test_on_step_sees_every_update_counted_from_one(moons):
+    model = mlp([2, 8, 2], rng=0)
+    seen = []
+    history = train.fit(model, moons.X_train, moons.y_train, epochs=2, batch_size=100, rng=0,
+                        on_step=lambda step, m: seen.append((step, m is model)))  # fmt: skip
+    assert seen == [(step, True) for step in range(1, 7)] and len(history.step_loss) == 6
+
+
+def test_unit_std_measures_spread_across_examples_not_units(moons):
+    """A first block whose units differ but ignore the input: relu(b) = (0, 0, 1, 3) for every example."""
+    model = mlp([2, 4, 2], rng=0)
+    model[0][0].params["W"][...] = 0.0
+    model[0][0].params["b"][...] = np.array([-3.0, -1.0, 1.0, 3.0], np.float32)
+    history = train.fit(model, moons.X_train, moons.y_train, epochs=1, optimizer=SGD(model, lr=1e-12), rng=0)
+    assert history.unit_std.shape == history.act_std.shape == (1, 2)  # (epochs, top-level layers)
+    assert history.unit_std[0, 0] == 0.0 and history.act_std[0, 0] > 1.0

@@ -5,7 +5,9 @@ Modules: ``init`` (initializers), ``functional`` (pure forward/backward kernels)
 ``gradcheck`` (central differences), ``data`` (datasets that ship with the package).
 """
 
+from importlib.metadata import version
+
 from . import data, functional, gradcheck, init, layers, models, optim, train
 
 __all__ = ["data", "functional", "gradcheck", "init", "layers", "models", "optim", "train"]
-__version__ = "0.1.0"
+__version__ = version("dnnopt-book")  # the one place it is written is pyproject.toml

@@ -1,6 +1,6 @@
 """Benchmark one training step against the time of its matrix multiplies alone.
 
-    python -m dnnopt.bench [--repeats 100]
+    python benchmarks/step.py [--repeats 100]
 
 An MLP 784-512-512-512-10 with ReLU, batch 256, float32: forward, softmax cross-entropy, backward and an SGD update.
 The reference is the same step's twelve matrix products (4 forward, 4 for dW, 4 for dx) on arrays of the same
@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from .functional import softmax_cross_entropy
-from .models import mlp
-from .optim import SGD
+from dnnopt.functional import softmax_cross_entropy
+from dnnopt.models import mlp
+from dnnopt.optim import SGD
 
 SIZES = [784, 512, 512, 512, 10]
 BATCH = 256

@@ -1,12 +1,11 @@
-"""Input validation shared by the library: clear messages instead of deep numpy tracebacks."""
+"""Input validation shared by the library (private): clear messages instead of deep numpy tracebacks."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
-
-__all__ = ["as_rng", "check_array", "check_float_array", "check_probability", "check_same_shape"]
 
 
 def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -55,3 +54,26 @@ def check_probability(p, name: str = "p") -> float:
     if not 0.0 <= p < 1.0:
         raise ValueError(f"{name} is the drop probability and must be in [0, 1), got {p}")
     return float(p)
+
+
+def check_number(value, name: str, low: float, high: float = math.inf, include_low: bool = True) -> float:
+    """Require a finite real number in [low, high] (or (low, high] without ``include_low``); return it as a Python
+    float, which keeps float32 arrays float32 under numpy 2's promotion rules."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    in_range = (low <= value if include_low else low < value) and value <= high
+    if not (in_range and math.isfinite(value)):
+        bounds = (
+            f"{'[' if include_low else '('}{low}, {high}]"
+            if high < math.inf
+            else f"{'>=' if include_low else '>'} {low}"
+        )
+        raise ValueError(f"{name} must be a finite number {'in ' * (high < math.inf)}{bounds}, got {value}")
+    return float(value)
+
+
+def check_count(value, name: str) -> int:
+    """Require a positive int (a number of steps, a period)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_rng
+from ._checks import as_rng, check_number
 
 __all__ = [
     "fan_in_fan_out",
@@ -56,12 +56,6 @@ def _check_dtype(dtype) -> np.dtype:
     return dtype
 
 
-def _check_scale(value: float, name: str) -> float:
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
 def fan_in_fan_out(shape) -> tuple[int, int]:
     """Return ``(fan_in, fan_out)`` for a weight of ``shape``.
 
@@ -83,14 +77,14 @@ def zeros(shape, dtype=np.float32) -> np.ndarray:
 def normal(shape, std, rng=None, dtype=np.float32) -> np.ndarray:
     """Draw from N(0, std**2). ``std`` is a standard deviation, not a variance."""
     shape, dtype = _check_shape(shape), _check_dtype(dtype)
-    std = _check_scale(std, "std")
+    std = check_number(std, "std", 0.0)
     return (as_rng(rng).standard_normal(shape) * std).astype(dtype, copy=False)
 
 
 def uniform(shape, limit, rng=None, dtype=np.float32) -> np.ndarray:
     """Draw from U(-limit, limit), whose std is ``limit / sqrt(3)``."""
     shape, dtype = _check_shape(shape), _check_dtype(dtype)
-    limit = _check_scale(limit, "limit")
+    limit = check_number(limit, "limit", 0.0)
     return as_rng(rng).uniform(-limit, limit, size=shape).astype(dtype, copy=False)
 
 
@@ -100,7 +94,7 @@ def _std(shape, gain: float, numerator: float, avg_fans: bool) -> float:
     fan = fan_in + fan_out if avg_fans else fan_in
     if fan == 0:
         raise ValueError(f"cannot initialize a weight with a zero fan, shape {tuple(shape)}")
-    return _check_scale(gain, "gain") * math.sqrt(numerator / fan)
+    return check_number(gain, "gain", 0.0) * math.sqrt(numerator / fan)
 
 
 def xavier_normal(shape, rng=None, dtype=np.float32, gain=1.0) -> np.ndarray:

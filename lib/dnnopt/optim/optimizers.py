@@ -1,16 +1,19 @@
-"""Optimizers and gradient clipping. Parameters are updated in place, so layers see the new values."""
+"""Optimizers and gradient clipping, with ``torch.optim``'s names, defaults and update equations.
+
+Parameters are updated in place, so layers see the new values. Every hyperparameter is kept as a Python float, so
+float32 parameters and buffers stay float32 under numpy 2's promotion rules.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import check_float_array
+from .._checks import check_float_array, check_number
 
-__all__ = ["SGD", "Adam", "Optimizer", "clip_grad_norm", "clip_grad_value"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "clip_grad_norm", "clip_grad_value"]
 
 
 def _as_named_arrays(arrays, what: str) -> dict[str, np.ndarray]:
@@ -28,23 +31,19 @@ def _as_named_arrays(arrays, what: str) -> dict[str, np.ndarray]:
     return named
 
 
-def _check_hyper(value, name: str, low: float, high: float = math.inf, include_low: bool = True) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    ok = (low <= value if include_low else low < value) and value <= high
-    if not ok or math.isnan(value):
-        bound = "[" if include_low else "("
-        raise ValueError(f"{name} must be in {bound}{low}, {high}], got {value}")
-    return float(value)  # a Python float keeps float32 arrays float32 under numpy 2's promotion rules
-
-
 class Optimizer:
-    """Holds the parameters (a model with ``.params``/``.grads``, a dict, or a list of arrays)."""
+    """Holds the parameters (a model with ``.params``/``.grads``, a dict, or a list of arrays) and ``lr``.
 
-    def __init__(self, params, lr: float) -> None:
+    ``lr`` is a plain attribute: change it between steps, or let a scheduler (``dnnopt.optim.lr_scheduler``) do it.
+    """
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0) -> None:
         self._model = params if hasattr(params, "params") and hasattr(params, "grads") else None
         self.params = _as_named_arrays(self._model.params if self._model else params, "params")
-        self.lr = _check_hyper(lr, "lr", 0.0, include_low=False)
+        self.lr = check_number(lr, "lr", 0.0, include_low=False)
+        self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
+        self.initial_lr: float | None = None  # set by the first scheduler attached, like torch's "initial_lr"
+        self.t = 0  # steps taken
 
     def step(self, grads=None) -> None:
         """Update every parameter in place from ``grads`` (default: the model's current ``grads``)."""
@@ -53,6 +52,7 @@ class Optimizer:
                 raise TypeError("step() needs the gradients when the optimizer was built from arrays, not a model")
             grads = self._model.grads
         grads = _as_named_arrays(grads, "grads")
+        self.t += 1
         for key, param in self.params.items():
             if key not in grads:
                 raise KeyError(f"no gradient for parameter {key!r}; was backward() called?")
@@ -62,6 +62,14 @@ class Optimizer:
 
     def _update(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
+
+    def _buffers(self) -> dict[str, np.ndarray]:
+        """One zero array per parameter (same shape and dtype): a running average or a momentum buffer."""
+        return {key: np.zeros_like(p) for key, p in self.params.items()}
+
+    def _coupled_decay(self, grad: np.ndarray, param: np.ndarray) -> np.ndarray:
+        """L2 weight decay as torch adds it: through the gradient, ``grad + weight_decay * w``."""
+        return grad + self.weight_decay * param if self.weight_decay else grad
 
 
 class SGD(Optimizer):
@@ -74,17 +82,15 @@ class SGD(Optimizer):
     def __init__(
         self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False
     ) -> None:
-        super().__init__(params, lr)
-        self.momentum = _check_hyper(momentum, "momentum", 0.0, 1.0)
-        self.weight_decay = _check_hyper(weight_decay, "weight_decay", 0.0)
+        super().__init__(params, lr, weight_decay)
+        self.momentum = check_number(momentum, "momentum", 0.0, 1.0)
         if nesterov and self.momentum == 0.0:
             raise ValueError("Nesterov momentum needs momentum > 0")
         self.nesterov = nesterov
-        self.velocity = {key: np.zeros_like(p) for key, p in self.params.items()} if self.momentum else {}
+        self.velocity = self._buffers() if self.momentum else {}
 
     def _update(self, key, param, grad):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * param
+        grad = self._coupled_decay(grad, param)
         if self.momentum:
             velocity = self.velocity[key]
             velocity *= self.momentum
@@ -93,28 +99,81 @@ class SGD(Optimizer):
         param -= self.lr * grad
 
 
+class Adagrad(Optimizer):
+    """AdaGrad (Duchi et al., 2011): each coordinate's step shrinks with the sum of its squared gradients.
+
+    ``g = grad + weight_decay * w``; ``s += g**2``; ``w -= lr * g / (sqrt(s) + eps)``
+    """
+
+    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.eps = check_number(eps, "eps", 0.0)
+        self.sum_sq = self._buffers()
+
+    def _update(self, key, param, grad):
+        grad = self._coupled_decay(grad, param)
+        self.sum_sq[key] += grad * grad
+        param -= self.lr * grad / (np.sqrt(self.sum_sq[key]) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSProp (Hinton, 2012): AdaGrad's sum replaced by an exponential moving average of squared gradients.
+
+    ``g = grad + weight_decay * w``; ``s = alpha * s + (1 - alpha) * g**2``; ``u = g / (sqrt(s) + eps)``;
+    ``w -= lr * u``, or with momentum ``b = momentum * b + u``; ``w -= lr * b``.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.alpha = check_number(alpha, "alpha", 0.0, 1.0)
+        self.eps = check_number(eps, "eps", 0.0)
+        self.momentum = check_number(momentum, "momentum", 0.0, 1.0)
+        self.square_avg = self._buffers()
+        self.momentum_buffer = self._buffers() if self.momentum else {}
+
+    def _update(self, key, param, grad):
+        grad = self._coupled_decay(grad, param)
+        square_avg = self.square_avg[key]
+        square_avg *= self.alpha
+        square_avg += (1.0 - self.alpha) * (grad * grad)
+        update = grad / (np.sqrt(square_avg) + self.eps)
+        if self.momentum:
+            buffer = self.momentum_buffer[key]
+            buffer *= self.momentum
+            buffer += update
+            update = buffer
+        param -= self.lr * update
+
+
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) with bias correction; ``weight_decay`` adds ``weight_decay * w`` to the gradient."""
+    """Adam (Kingma & Ba, 2015) with bias correction; ``weight_decay`` adds ``weight_decay * w`` to the gradient.
+
+    ``m = b1 * m + (1 - b1) * g``; ``v = b2 * v + (1 - b2) * g**2``;
+    ``w -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)``
+    """
 
     def __init__(
         self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0
     ) -> None:
-        super().__init__(params, lr)
-        self.beta1 = _check_hyper(betas[0], "betas[0]", 0.0, 1.0)
-        self.beta2 = _check_hyper(betas[1], "betas[1]", 0.0, 1.0)
-        self.eps = _check_hyper(eps, "eps", 0.0)
-        self.weight_decay = _check_hyper(weight_decay, "weight_decay", 0.0)
-        self.m = {key: np.zeros_like(p) for key, p in self.params.items()}
-        self.v = {key: np.zeros_like(p) for key, p in self.params.items()}
-        self.t = 0
-
-    def step(self, grads=None) -> None:
-        self.t += 1
-        super().step(grads)
+        super().__init__(params, lr, weight_decay)
+        self.beta1 = check_number(betas[0], "betas[0]", 0.0, 1.0)
+        self.beta2 = check_number(betas[1], "betas[1]", 0.0, 1.0)
+        self.eps = check_number(eps, "eps", 0.0)
+        self.m, self.v = self._buffers(), self._buffers()
 
     def _update(self, key, param, grad):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * param
+        grad = self._coupled_decay(grad, param)
+        self._adam_step(key, param, grad)
+
+    def _adam_step(self, key, param, grad):
         m, v = self.m[key], self.v[key]
         m *= self.beta1
         m += (1.0 - self.beta1) * grad
@@ -126,9 +185,23 @@ class Adam(Optimizer):
         param -= step_size * (m / denom)
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): ``w *= 1 - lr * weight_decay``, then the Adam
+    step on the plain gradient. Unlike L2 through the gradient, the decay is not rescaled by Adam's denominator."""
+
+    def __init__(
+        self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def _update(self, key, param, grad):
+        param *= 1.0 - self.lr * self.weight_decay
+        self._adam_step(key, param, grad)
+
+
 def clip_grad_value(grads, clip_value: float) -> None:
     """Clip every gradient entry to [-clip_value, clip_value], in place. Changes the update's direction."""
-    clip_value = _check_hyper(clip_value, "clip_value", 0.0)
+    clip_value = check_number(clip_value, "clip_value", 0.0)
     for grad in _as_named_arrays(grads, "grads").values():
         np.clip(grad, -clip_value, clip_value, out=grad)
 
@@ -138,7 +211,7 @@ def clip_grad_norm(grads, max_norm: float) -> float:
 
     The direction of the update is kept. Returns the global norm measured *before* clipping.
     """
-    max_norm = _check_hyper(max_norm, "max_norm", 0.0)
+    max_norm = check_number(max_norm, "max_norm", 0.0)
     arrays = list(_as_named_arrays(grads, "grads").values())
     total_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in arrays))
     if not math.isfinite(total_norm):

@@ -11,16 +11,7 @@ import numpy as np
 
 from ._checks import as_rng, check_float_array
 
-__all__ = [
-    "Split",
-    "digits",
-    "regression_1d",
-    "shift_images",
-    "spirals",
-    "train_val_split",
-    "true_function",
-    "two_moons",
-]
+__all__ = ["Split", "digits", "regression_1d", "shift_images", "train_val_split", "true_function", "two_moons"]
 
 
 class Split(NamedTuple):
@@ -37,16 +28,6 @@ def two_moons(n: int = 500, noise: float = 0.2, seed: int = 0):
     from sklearn.datasets import make_moons  # imported here: sklearn costs ~1 s, most users of dnnopt never need it
 
     X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
-    return X.astype(np.float32), y.astype(np.int64)
-
-
-def spirals(n_per_class: int = 200, n_classes: int = 3, noise: float = 0.2, seed: int = 0):
-    """Interleaved spiral arms, one per class: X (n_per_class * n_classes, 2) float32, y int64."""
-    rng = as_rng(seed)
-    radius = np.tile(np.linspace(0.05, 1.0, n_per_class), n_classes)  # (n,)
-    y = np.repeat(np.arange(n_classes), n_per_class)  # (n,)
-    angle = 4.0 * radius + 2.0 * np.pi * y / n_classes + noise * rng.standard_normal(radius.shape)
-    X = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)  # (n, 2)
     return X.astype(np.float32), y.astype(np.int64)
 
 

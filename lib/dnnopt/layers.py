@@ -18,7 +18,6 @@ __all__ = [
     "BatchNorm",
     "Dropout",
     "Layer",
-    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "PReLU",
@@ -209,24 +208,6 @@ class BatchNorm(Layer):
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.params['gamma'].shape[0]}, momentum={self.momentum}, eps={self.eps})"
-
-
-class LayerNorm(Layer):
-    """Normalization over each sample's features: the same computation in training and inference."""
-
-    def __init__(self, num_features: int, eps: float = 1e-5, dtype=np.float32) -> None:
-        super().__init__()
-        self.eps = eps
-        self.params = {"gamma": np.ones(num_features, dtype), "beta": np.zeros(num_features, dtype)}
-
-    def forward(self, x, training=True):
-        out, self._cache = F.layernorm_forward(x, self.params["gamma"], self.params["beta"], self.eps)
-        return out
-
-    def backward(self, dout):
-        dx, dgamma, dbeta = F.layernorm_backward(dout, self._forward_cache())
-        self.grads = {"gamma": dgamma, "beta": dbeta}
-        return dx
 
 
 class _Container(Layer):

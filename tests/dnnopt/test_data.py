@@ -20,7 +20,6 @@ def test_digits_split():
     "make",
     [
         lambda s: data.two_moons(100, seed=s),
-        lambda s: data.spirals(50, 3, seed=s),
         lambda s: data.regression_1d(30, seed=s),
     ],
 )
@@ -34,11 +33,6 @@ def test_regression_noise_around_the_true_function():
     x, y = data.regression_1d(n=20_000, noise=0.3, seed=0)
     residual = y - data.true_function(x)
     assert abs(residual.std() - 0.3) < 0.01 and abs(residual.mean()) < 0.01
-
-
-def test_spirals_labels():
-    X, y = data.spirals(n_per_class=10, n_classes=4, seed=0)
-    assert X.shape == (40, 2) and np.bincount(y).tolist() == [10] * 4
 
 
 def test_shift_images_moves_pixels_and_keeps_shape():

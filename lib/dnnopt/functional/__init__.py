@@ -23,32 +23,3 @@ from .normalization import (
     layernorm_forward,
 )
 from .penalties import l1_grad, l1_penalty, l2_grad, l2_penalty
-
-__all__ = [
-    "batchnorm_backward",
-    "batchnorm_backward_compact",
-    "batchnorm_forward",
-    "dropout_backward",
-    "dropout_forward",
-    "l1_grad",
-    "l1_penalty",
-    "l2_grad",
-    "l2_penalty",
-    "layernorm_backward",
-    "layernorm_forward",
-    "leaky_relu_backward",
-    "leaky_relu_forward",
-    "linear_backward",
-    "linear_forward",
-    "mse",
-    "prelu_backward",
-    "prelu_forward",
-    "relu_backward",
-    "relu_forward",
-    "sigmoid_backward",
-    "sigmoid_forward",
-    "softmax",
-    "softmax_cross_entropy",
-    "tanh_backward",
-    "tanh_forward",
-]

@@ -8,6 +8,10 @@ results in the cache exactly as myst-nb would; myst-nb then finds every chapter 
 that fails here is not cached, so myst-nb runs it again itself and reports the error as usual.
 Notebooks with their own execution settings (``mystnb: execution_*`` metadata) are left to myst-nb.
 
+The execution cache is keyed on each chapter's code. The chapters also run our library, so this extension keeps a
+digest of every ``lib/**/*.py`` next to the cache: when the library changed since the last build, the cache is
+cleared and every chapter is read (and executed) again, so a page never shows what an older library computed.
+
 Kernels inherit the build's environment; unless it says otherwise, each kernel gets one BLAS
 thread (the chapters' matrices are small): two kernels with a thread pool each on two cores made
 OpenBLAS's spinning threads slow a chapter down tenfold, and results stay the same from build to
@@ -16,6 +20,7 @@ build whatever the machine.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -30,6 +35,32 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+LIBRARY_DIGEST = "library.sha256"  # next to the execution cache
+
+
+def library_digest(root: Path) -> str:
+    """A digest of the path and contents of every ``.py`` file under ``root / "lib"``."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "lib").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def rerun_when_the_library_changed(app: Sphinx, env: Any, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: clear the execution cache and re-read every chapter if ``lib/`` changed."""
+    nb_config = env.mystnb_config
+    if nb_config.execution_mode != "cache":
+        return []
+    stamp = Path(nb_config.execution_cache_path) / LIBRARY_DIGEST
+    digest = library_digest(Path(app.confdir))
+    if stamp.is_file() and stamp.read_text() == digest:
+        return []
+    if stamp.is_file():
+        logger.info("lib/ changed since the last build: executing every chapter again")
+        get_cache(nb_config.execution_cache_path).clear_cache()  # removes the whole folder, the stamp too
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+    return sorted(env.found_docs - added - changed - removed)
 
 
 def _uncached_notebooks(env: Any, docnames: list[str], cache: Any) -> list[tuple[Path, Any, Any]]:
@@ -94,5 +125,6 @@ def execute_in_parallel(app: Sphinx, env: Any, docnames: list[str]) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     for variable in ONE_THREAD:
         os.environ.setdefault(variable, "1")  # read by each kernel as it starts
+    app.connect("env-get-outdated", rerun_when_the_library_changed)
     app.connect("env-before-read-docs", execute_in_parallel)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,17 +2,24 @@
 
 Commands (``coursekit --help``): ``release``, ``grade``, ``feedback``, ``export``. The library
 entry point for one submission is :func:`coursekit.grading.grade`, a pure function of a
-:class:`coursekit.grading.GradingTask`.
-"""
+:class:`coursekit.grading.GradingTask`. Importing coursekit changes nothing outside it.
 
-import os
-import sys
+==================  ===============================================================================
+``cli``             the command (standard library only until a command runs)
+``course``          an nbgrader course folder: paths, submissions, one :class:`GradingTask` each
+``release``         nbgrader's ``generate_assignment``, then checks on the release
+``batch``           grade an assignment on Dask workers, resumably; ``cluster`` runs them
+``grading``         grade one submission: nbgrader's sanitize steps, execution, scores
+``execute``         run a notebook cell by cell in the sandbox (why not nbclient: see there)
+``session``         the Jupyter protocol over ZeroMQ: one kernel, time and output budgets
+``sandbox``         bubblewrap, cgroups and the kernel's lifecycle; ``limits``: what it bounds
+``guard``, ``scan`` run-time integrity checks and the static scan for tampering
+``gradebook``       the one writer of grades, graded notebooks and the resume ledger
+``redact``          hidden tests out of what students see; ``feedback`` writes their pages
+``export``          grades as CSV
+``demo``            a tiny course to try it on
+==================  ===============================================================================
+"""
 
 __all__ = ["__version__"]
 __version__ = "0.1.0"
-
-# nbgrader's Gradebook runs the `alembic` command it finds on PATH: make it the one installed
-# next to this interpreter, also when the virtual environment is not activated.
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])

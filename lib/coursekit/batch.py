@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tqdm import tqdm
 
@@ -21,7 +21,7 @@ from . import cluster
 from .course import Course
 from .gradebook import GradebookWriter
 from .grading import GradingResult
-from .sandbox import SandboxLimits
+from .limits import SandboxLimits
 
 __all__ = ["BatchSummary", "grade_assignment"]
 
@@ -106,7 +106,7 @@ def grade_assignment(
         Address of a Dask scheduler whose workers grade (default: a local cluster).
     """
     limits = limits or SandboxLimits()
-    limits = SandboxLimits(**{**limits.__dict__, "protect": limits.protect + course.protected_paths()})
+    limits = replace(limits, protect=limits.protect + course.protected_paths())
     writer = GradebookWriter(course, assignment)
     summary = BatchSummary(assignment)
     tasks = []

@@ -1,16 +1,31 @@
-"""The ``coursekit`` command: release, grade, feedback, export (run in the course root)."""
+"""The ``coursekit`` command: release, grade, feedback, export (run in the course root).
+
+A plain ``pip install -e .`` (what a reader does) installs this command without the course
+extra (nbgrader, Dask). So this module imports only the standard library (and
+:mod:`coursekit.limits`, which does too): ``coursekit --help`` always works, and a command run
+without the extra ends with one sentence naming the install command instead of a traceback.
+Each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from .course import Course, CourseError
-from .sandbox import SandboxError, SandboxLimits, capabilities
+from .limits import SandboxLimits
+
+if TYPE_CHECKING:
+    from .course import Course
 
 __all__ = ["main"]
+
+# the `course` extra of pyproject.toml, by the names they are imported as
+COURSE_PACKAGES = ("nbgrader", "dask", "distributed", "psutil")
+INSTALL = "pip install -e '.[course]' (in a clone of the repository) or pip install 'dnnopt-book[course]'"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,6 +117,7 @@ def _release(course: Course, args) -> int:
 def _grade(course: Course, args) -> int:
     from .batch import grade_assignment
     from .cluster import ClusterError
+    from .sandbox import SandboxError, capabilities
 
     # importing distributed set its loggers to INFO, a line per worker joining and leaving
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -167,9 +183,24 @@ def _export(course: Course, args) -> int:
     return 0
 
 
+def _missing_course_packages() -> list[str]:
+    """The packages of the course extra that are not installed."""
+    return [name for name in COURSE_PACKAGES if importlib.util.find_spec(name) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``coursekit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if missing := _missing_course_packages():
+        print(
+            f"coursekit: error: `coursekit {args.command}` needs the course tools, and {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed: install them with {INSTALL}.",
+            file=sys.stderr,
+        )
+        return 2
+    from .course import Course, CourseError
+    from .sandbox import SandboxError
+
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.WARNING)
     command = {"release": _release, "grade": _grade, "feedback": _feedback, "export": _export}[args.command]

@@ -12,7 +12,7 @@ from nbgrader.utils import parse_utc
 from traitlets.config import Config, PyFileConfigLoader
 
 from .grading import CONFIG_SECTIONS, MAX_NOTEBOOK_BYTES, GradingTask
-from .sandbox import SandboxLimits
+from .limits import SandboxLimits
 
 __all__ = ["Course", "CourseError"]
 

@@ -13,29 +13,38 @@ cell it hit, so nbgrader's usual rule (an error scores zero) gives the right gra
 ``IntegrityError``    the guard found library or kernel objects replaced around a test
 ``NotRunError``       a test cell not executed because an earlier problem stopped the run
 ==================  ======================================================================
+
+Why not nbclient: nbclient (what nbconvert and nbgrader execute notebooks with) is the obvious
+tool, and this module, :mod:`coursekit.session` and :mod:`coursekit.sandbox.kernel` speak the
+Jupyter protocol over ZeroMQ themselves only because nbclient cannot do what untrusted code
+needs: an **output budget that interrupts** the cell passing it (nbclient keeps every output in
+memory, and nbgrader's ``LimitOutput`` trims them only after the run); **detecting one oversized
+message** (our ZeroMQ context caps message size and a socket monitor sees the dropped
+connection; nbclient would receive the gigabyte); **kill escalation** (a kernel that ignores
+the interrupt for ``session.GRACE`` seconds is killed; nbclient interrupts, then waits on);
+and **kernels inside bubblewrap over ``ipc`` sockets**, reached through ``/proc/<pid>/root``
+with resource limits set before the kernel starts (nbclient starts its kernel through a
+``KernelManager`` on local TCP ports, which a kernel in an empty network namespace cannot
+serve). Simplifying this to nbclient gives those up; the adversarial cases in
+``tests/coursekit/cases.py`` (``print_1gb``, ``stubborn_loop``, ``builtins_patch``) exercise them.
 """
 
 from __future__ import annotations
 
-import json
-import queue
 import time
 from dataclasses import dataclass, field
 
 import nbformat
-import zmq
 from nbgrader import utils as nbgrader_utils
 
 from .guard import Guard
-from .sandbox import SandboxedKernel, SandboxError, SandboxLimits
+from .limits import SandboxLimits
+from .sandbox import SandboxedKernel, SandboxError
 from .scan import defined_names, imported_modules
+from .session import CodeRun, KernelSession
 
 __all__ = ["Execution", "execute_notebook", "is_test_cell"]
 
-GRACE = 3.0  # seconds a kernel gets to honour an interrupt before it is killed
-IDLE_WAIT = 1.0  # seconds to wait for the last outputs once the kernel has replied
-CELL_ALLOWANCE = 64 * 1024  # output bytes every cell may show, even past the notebook budget
-GUARD_ALLOWANCE = 1 << 20  # output bytes a guard run may receive (stale output flushed late)
 GUARD_TIMEOUT = 20.0  # seconds for installing or running the integrity check
 ALWAYS_WATCHED = ["numpy", "numpy.testing", "numpy.linalg", "numpy.random", "math"]
 UNWATCHED = {"sys"}  # IPython rebinds sys's hooks each cell; the guard checks them by itself
@@ -51,18 +60,6 @@ class Execution:
     error: str | None = None  # the sandbox failed: not the submission's doing
 
 
-@dataclass
-class _Run:
-    outputs: list = field(default_factory=list)
-    reply: dict | None = None
-    idle: bool = False
-    clear_pending: bool = False
-    status: str = "ok"  # "ok", "timeout", "deadline" (notebook time), "killed" or "died"
-    too_much_output: bool = False
-    allowance: int = 0  # output bytes this cell may still show beyond the notebook budget
-    budgeted: bool = True  # whether its output counts against the notebook's budget
-
-
 def is_test_cell(cell) -> bool:
     """An nbgrader autograder-test cell: graded, code, and not a student's answer."""
     return cell.cell_type == "code" and nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
@@ -72,101 +69,7 @@ def _error(ename: str, evalue: str):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-class _Session:
-    """Send code to one kernel and collect its outputs within a shared output budget."""
-
-    def __init__(self, kernel: SandboxedKernel, limits: SandboxLimits, deadline: float):
-        self.kernel = kernel
-        self.limits = limits
-        self.deadline = deadline
-        self.budget = limits.output_kb * 1024
-        client = kernel.client
-        # a message over the size limit (see SandboxedKernel) makes ZeroMQ drop the
-        # connection, and the message with it: the monitor is how we learn about it
-        self.monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        self.poller = zmq.Poller()
-        for socket in (client.iopub_channel.socket, client.shell_channel.socket, self.monitor):
-            self.poller.register(socket, zmq.POLLIN)
-
-    def close(self) -> None:
-        self.kernel.client.iopub_channel.socket.disable_monitor()
-        self.monitor.close(linger=0)
-
-    def run(self, code: str, *, timeout: float, store_history: bool = True, budgeted: bool = True) -> _Run:
-        """Execute ``code``; ``budgeted=False`` (the guard's runs) spares the notebook budget."""
-        client = self.kernel.client
-        msg_id = client.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
-        run = _Run(allowance=CELL_ALLOWANCE if budgeted else GUARD_ALLOWANCE, budgeted=budgeted)
-        end = min(time.monotonic() + timeout, self.deadline)
-        interrupted, replied_at = False, None
-        while not (run.idle and run.reply is not None):
-            now = time.monotonic()
-            if replied_at is not None and now > replied_at + IDLE_WAIT:
-                break  # the reply is authoritative; an "idle" lost with a dropped message is not
-            if not interrupted and (now >= end or run.too_much_output):
-                if now >= end:
-                    run.status = "deadline" if end >= self.deadline else "timeout"
-                self.kernel.interrupt()
-                interrupted, end = True, now + GRACE
-            elif now >= end:
-                run.status = "killed"
-                break
-            if not self.kernel.alive():
-                run.status = "died"
-                break
-            wait = min(end, replied_at + IDLE_WAIT if replied_at else end) - now
-            ready = dict(self.poller.poll(timeout=1000 * max(0.0, min(wait, 0.5))))
-            if client.iopub_channel.socket in ready:
-                message = self._receive(client.iopub_channel)
-                if message and message["parent_header"].get("msg_id") == msg_id:
-                    self._handle(message, run)
-            if self.monitor in ready:
-                self.monitor.recv_multipart()
-                run.too_much_output = run.too_much_output or self.kernel.alive()
-            if client.shell_channel.socket in ready:
-                message = self._receive(client.shell_channel)
-                if message and message["parent_header"].get("msg_id") == msg_id:
-                    run.reply, replied_at = message["content"], time.monotonic()
-        return run
-
-    @staticmethod
-    def _receive(channel) -> dict | None:
-        """The next message, or None if it does not decode (the kernel is untrusted)."""
-        try:
-            return channel.get_msg(timeout=0)
-        except (queue.Empty, ValueError, KeyError):
-            return None
-
-    def _handle(self, message: dict, run: _Run) -> None:
-        kind, content = message["msg_type"], message["content"]
-        if kind == "status":
-            run.idle = run.idle or content["execution_state"] == "idle"
-        elif kind == "clear_output":
-            if content.get("wait"):
-                run.clear_pending = True
-            else:
-                run.outputs.clear()
-        elif kind in ("stream", "display_data", "execute_result", "error"):
-            size = len(json.dumps(content))
-            budget = self.budget if run.budgeted else 0
-            if run.too_much_output or size > budget + run.allowance:
-                run.too_much_output = True
-                return
-            spent_from_budget = min(size, budget)
-            self.budget -= spent_from_budget
-            run.allowance -= size - spent_from_budget
-            if run.clear_pending:
-                run.outputs.clear()
-                run.clear_pending = False
-            output = nbformat.v4.output_from_msg(message)
-            last = run.outputs[-1] if run.outputs else None
-            if kind == "stream" and last and last.output_type == "stream" and last.name == output.name:
-                last.text += output.text
-            else:
-                run.outputs.append(output)
-
-
-def _stdout(run: _Run) -> str:
+def _stdout(run: CodeRun) -> str:
     return "".join(o.text for o in run.outputs if o.output_type == "stream" and o.name == "stdout")
 
 
@@ -200,7 +103,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     stop_reason, reached = None, []  # why the run stopped early; the cells sent to the kernel
     try:
         with SandboxedKernel(limits, files) as kernel:
-            session = _Session(kernel, limits, deadline=start + limits.notebook_timeout)
+            session = KernelSession(kernel, limits, deadline=start + limits.notebook_timeout)
             try:
                 stop_reason = _install_guard(session, guard, execution)
                 for cell in cells:
@@ -221,7 +124,7 @@ def execute_notebook(nb, limits: SandboxLimits, files: dict[str, bytes] | None =
     return execution
 
 
-def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str | None:
+def _install_guard(session: KernelSession, guard: Guard, execution: Execution) -> str | None:
     run = session.run(guard.install_code(), timeout=GUARD_TIMEOUT, store_history=False, budgeted=False)
     errors = [o for o in run.outputs if o.output_type == "error"]
     if run.status != "ok" or errors:
@@ -232,13 +135,13 @@ def _install_guard(session: _Session, guard: Guard, execution: Execution) -> str
     return None
 
 
-def _check(session: _Session, guard: Guard, record: set[str] = frozenset()) -> list[str]:
+def _check(session: KernelSession, guard: Guard, record: set[str] = frozenset()) -> list[str]:
     code, token = guard.check_code(record)
     run = session.run(code, timeout=GUARD_TIMEOUT, store_history=False, budgeted=False)
     return guard.problems(_stdout(run), token)
 
 
-def _run_cell(session: _Session, guard: Guard, cell, execution: Execution) -> str | None:
+def _run_cell(session: KernelSession, guard: Guard, cell, execution: Execution) -> str | None:
     """Run one cell, writing its outputs; return why the run must stop, or None.
 
     A test cell runs between two integrity checks; after any locked cell (tests, read-only
@@ -286,7 +189,7 @@ def _ensure_error_shown(cell, reply: dict, is_test: bool, execution: Execution) 
         execution.flags.append("a test failed without showing its error (error display suppressed?)")
 
 
-def _apply_status(cell, run: _Run, limits: SandboxLimits, execution: Execution) -> str | None:
+def _apply_status(cell, run: CodeRun, limits: SandboxLimits, execution: Execution) -> str | None:
     """Record what went wrong in the cell; return a reason to stop, or None to go on."""
     if run.too_much_output:
         cell.outputs.append(

@@ -91,7 +91,7 @@ def generate_feedback(course: Course, assignment: str, *, include_flagged: bool 
     skipped = sorted(set(report.withheld) | (set(course.students(assignment)) - graded))
     coursedir.student_id_exclude = ",".join(skipped)
     if graded - set(report.withheld):
-        converter = GenerateFeedback(coursedir=coursedir, config=config, log=nbgrader_log)
+        converter = GenerateFeedback(coursedir=coursedir, config=config, log=nbgrader_log())
         converter.force = True
         converter.start()
     for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):

@@ -56,7 +56,7 @@ from nbgrader.preprocessors import (
 from traitlets.config import Config
 
 from .execute import execute_notebook, is_test_cell
-from .sandbox import SandboxLimits
+from .limits import SandboxLimits
 from .scan import defined_names, module_aliases, suspicious_code
 
 __all__ = ["GradingResult", "GradingTask", "NotebookResult", "grade"]
@@ -77,10 +77,18 @@ CONFIG_SECTIONS = (
     "LimitOutput",
 )
 log = logging.getLogger("coursekit")
-# nbgrader's preprocessors warn about every restored test cell; that is expected here (the
-# tamper check reports what matters), so they log to a quiet logger of their own
-nbgrader_log = logging.getLogger("coursekit.nbgrader")
-nbgrader_log.setLevel(logging.ERROR)
+
+
+@functools.cache
+def nbgrader_log() -> logging.Logger:
+    """The logger nbgrader's steps get while coursekit runs them: errors only, set up on first use.
+
+    nbgrader's preprocessors warn about every restored test cell; that is expected here (the
+    tamper check reports what matters), so they log to a quiet logger of their own.
+    """
+    quiet = logging.getLogger("coursekit.nbgrader")
+    quiet.setLevel(logging.ERROR)
+    return quiet
 
 
 @dataclass(frozen=True)
@@ -257,7 +265,7 @@ def _prepare(assignment: str, name: str, source: str, config_json: str) -> _Sour
         ComputeChecksums,
         CheckCellMetadata,
     ):
-        nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
+        nb, resources = step(config=config, log=nbgrader_log())(nb, resources)
     with Gradebook(db_url) as gb:
         notebook = gb.find_notebook(name, private_id)
         grade_cells = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
@@ -316,11 +324,11 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
         nb = _sanitize(_answers_into(source.release, nb), config, resources)
     execution = execute_notebook(nb, task.limits, task.files)
     for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, CheckCellMetadata):
-        nb, resources = step(config=config, log=nbgrader_log)(nb, resources)
+        nb, resources = step(config=config, log=nbgrader_log())(nb, resources)
     scores = {gid: [0.0, maximum] for gid, maximum in source.grade_cells.items()}
     for cell in nb.cells:
         if nbgrader_utils.is_grade(cell):
-            score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log)
+            score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log())
             scores[cell.metadata["nbgrader"]["grade_id"]] = [score, maximum]
     status = {"completed": "graded"}.get(execution.status, execution.status)
     return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags, error=execution.error)
@@ -330,7 +338,7 @@ def _sanitize(nb, config: Config, resources: dict):
     """nbgrader's sanitize steps, deleted test cells added back."""
     for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
         options = {"add_missing_cells": True} if step is OverwriteCells else {}
-        nb, resources = step(config=config, log=nbgrader_log, **options)(nb, resources)
+        nb, resources = step(config=config, log=nbgrader_log(), **options)(nb, resources)
     return nbformat.from_dict(nb)  # cells nbgrader added back hold plain dicts
 
 

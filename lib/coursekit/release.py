@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 import nbformat
@@ -9,10 +11,10 @@ from nbgrader.converters import GenerateAssignment
 
 from .course import Course
 from .grading import GradingTask, grade
+from .limits import SandboxLimits
 from .redact import hidden_lines, notebook_text
-from .sandbox import SandboxLimits
 
-__all__ = ["ReleaseReport", "release"]
+__all__ = ["ReleaseReport", "find_leaks", "release"]
 
 
 @dataclass
@@ -33,6 +35,7 @@ def release(
     line of a hidden test; with ``check_grades``, the source notebooks graded as a submission
     earn full marks and the released ones (submitted unchanged) are reported with their score.
     """
+    _put_alembic_on_path()
     coursedir = course.coursedir
     coursedir.assignment_id = assignment
     converter = GenerateAssignment(coursedir=coursedir, config=course.config)
@@ -43,14 +46,18 @@ def release(
     sources = course.sources(assignment)
     released = {name: (course.release_dir(assignment) / f"{name}.ipynb").read_bytes() for name in sources}
     for name in sources:
-        problems = _leaks(nbformat.reads(released[name], as_version=4), nbformat.reads(sources[name], as_version=4))
+        problems = find_leaks(nbformat.reads(released[name], as_version=4), nbformat.reads(sources[name], as_version=4))
         report.problems += [f"{name}: {problem}" for problem in problems]
     if check_grades:
         _check_grades(course, assignment, sources, released, limits or SandboxLimits(), report)
     return report
 
 
-def _leaks(nb, source) -> list[str]:
+def find_leaks(nb, source) -> list[str]:
+    """What the released notebook ``nb`` shows that it must not, one sentence each (empty: clean).
+
+    Outputs, solution or hidden-test regions, and lines of ``source``'s hidden tests.
+    """
     problems = []
     if any(cell.get("outputs") for cell in nb.cells):
         problems.append("has outputs (release notebooks must be clean)")
@@ -62,6 +69,15 @@ def _leaks(nb, source) -> list[str]:
     if leaked:
         problems.append(f"contains {len(leaked)} hidden-test lines, e.g. {leaked[0]!r}")
     return problems
+
+
+def _put_alembic_on_path() -> None:
+    """nbgrader creates a gradebook by running the ``alembic`` command it finds on PATH: make it
+    the one installed next to this interpreter, also when the virtual environment is not activated."""
+    scripts = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, path])
 
 
 def _check_grades(course, assignment, sources, released, limits, report) -> None:

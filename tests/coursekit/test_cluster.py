@@ -1,5 +1,5 @@
 """``coursekit grade --scheduler`` on a real Dask cluster: a ``dask scheduler`` and ``dask worker``
-processes on 127.0.0.1 (:func:`coursekit.cluster.loopback_cluster`).
+processes on 127.0.0.1 (:func:`tests.coursekit.cluster_support.loopback_cluster`).
 
 The cluster grades exactly as local mode does; a worker killed mid-batch loses no submission
 and grades none twice; a submission whose grading keeps killing workers ends flagged.
@@ -23,8 +23,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from coursekit.cluster import loopback_cluster
 from tests.coursekit.cases import CASES, Case, write_submission
+from tests.coursekit.cluster_support import loopback_cluster
 from tests.coursekit.helpers import gradebook_dump, totals
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from coursekit import demo
-from coursekit.release import _leaks
+from coursekit.release import find_leaks
 from tests.coursekit.helpers import run_coursekit
 
 
@@ -25,7 +25,7 @@ def test_release_check_names_each_leak():
     source = demo.source_notebook()
     leaky = demo.source_notebook()
     leaky.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
-    problems = _leaks(leaky, source)
+    problems = find_leaks(leaky, source)
     assert problems[0] == "has outputs (release notebooks must be clean)"
     assert "contains a 'BEGIN HIDDEN TESTS' region" in problems
     assert "contains a 'BEGIN SOLUTION' region" in problems

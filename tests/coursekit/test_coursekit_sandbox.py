@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from coursekit import sandbox
-from coursekit.execute import _Session
-from coursekit.sandbox import Capabilities, SandboxedKernel, SandboxError, SandboxLimits
+from coursekit.sandbox import (
+    Capabilities,
+    SandboxedKernel,
+    SandboxError,
+    SandboxLimits,
+    SandboxUnavailableWarning,
+    capabilities,
+    probe,
+)
+from coursekit.session import KernelSession
 
 pytestmark = pytest.mark.slow
 REPOSITORY = Path(__file__).resolve().parents[2]  # its lib/ and .venv/ are mounted, the rest not
@@ -42,7 +49,7 @@ def _text(run):
     )
 
 
-@pytest.mark.skipif(sandbox.capabilities().bwrap is None, reason="bubblewrap unavailable")
+@pytest.mark.skipif(capabilities().bwrap is None, reason="bubblewrap unavailable")
 def test_sandbox_hides_the_host_and_bounds_the_kernel(tmp_path):
     secret = tmp_path / "solutions"
     secret.mkdir()
@@ -56,7 +63,7 @@ def test_sandbox_hides_the_host_and_bounds_the_kernel(tmp_path):
         "/etc/shadow",
     ]
     with SandboxedKernel(limits, files={"data.csv": b"a,b\n1,2\n"}) as kernel:
-        session = _Session(kernel, limits, time.monotonic() + 120)
+        session = KernelSession(kernel, limits, time.monotonic() + 120)
         report = eval(_text(session.run(PROBE.replace("{paths}", repr(paths)[1:-1]), timeout=20)))
         for path in paths:
             assert report[path] is False, path
@@ -73,17 +80,24 @@ def test_sandbox_hides_the_host_and_bounds_the_kernel(tmp_path):
         session.close()
 
 
-def test_without_bubblewrap_it_warns_loudly_or_refuses(monkeypatch):
-    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
-    with pytest.warns(sandbox.SandboxUnavailableWarning) as record:
-        caps = sandbox.capabilities.__wrapped__()
+def test_without_bubblewrap_it_warns_loudly_or_refuses(tmp_path):
+    with pytest.warns(SandboxUnavailableWarning) as record:
+        caps = probe(bwrap=None)
     assert caps.bwrap is None
     assert any("WITHOUT a sandbox" in str(w.message) for w in record)
-    monkeypatch.setattr(sandbox, "capabilities", lambda: Capabilities(None, "none", ("x",)))
+    broken = tmp_path / "bwrap"
+    broken.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    with pytest.warns(SandboxUnavailableWarning) as record:
+        assert probe(bwrap=str(broken)).bwrap is None
+    messages = [str(w.message) for w in record]
+    assert "bubblewrap is installed but fails here: bwrap: No permissions to create new namespace" in messages
+    assert any("WITHOUT a sandbox" in message for message in messages)
+    unsandboxed = Capabilities(None, "none", ("x",))
     with pytest.raises(SandboxError, match="bubblewrap is unavailable"):
-        SandboxedKernel(SandboxLimits(require_sandbox=True))
+        SandboxedKernel(SandboxLimits(require_sandbox=True), caps=unsandboxed)
     limits = SandboxLimits()
-    with SandboxedKernel(limits) as kernel:
-        session = _Session(kernel, limits, time.monotonic() + 120)
+    with SandboxedKernel(limits, caps=unsandboxed) as kernel:
+        session = KernelSession(kernel, limits, time.monotonic() + 120)
         assert _text(session.run("print(2 + 2)", timeout=20)) == "4\n"
         session.close()

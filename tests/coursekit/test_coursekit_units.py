@@ -3,6 +3,8 @@ report parsing, task keys, limits and mounts, and the command's error messages."
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -11,7 +13,8 @@ from coursekit.course import Course, CourseError
 from coursekit.grading import GradingTask
 from coursekit.guard import REPORT_PREFIX, Guard
 from coursekit.redact import HIDDEN_MARKER, hidden_lines, redact_notebook
-from coursekit.sandbox import SandboxError, SandboxLimits, _check_mounts
+from coursekit.sandbox import SandboxError, SandboxLimits
+from coursekit.sandbox.bwrap import bwrap_command, python_paths
 from coursekit.scan import defined_names, imported_modules, suspicious_code
 
 
@@ -151,11 +154,36 @@ def test_limits_reject_nonsense_by_name():
         SandboxLimits(memory_mb=-1)
 
 
+def _bwrap_command(limits: SandboxLimits) -> list[str]:
+    return bwrap_command("bwrap", limits, files={"/home/student/data.csv": 7}, info_fd=9, command=["python", "-V"])
+
+
+def _mounted(command: list[str]) -> list[str]:
+    """The host paths a bwrap command line mounts (``--ro-bind SOURCE DEST`` and friends)."""
+    return [command[i + 1] for i, arg in enumerate(command) if arg in ("--ro-bind", "--bind", "--ro-bind-try")]
+
+
 def test_no_mount_may_expose_the_course(tmp_path):
-    solutions = tmp_path / "course" / "solutions"
-    with pytest.raises(SandboxError, match=r"refusing to mount .* contains .*solutions"):
-        _check_mounts([str(tmp_path)], [str(solutions)])
-    _check_mounts([str(tmp_path / "venv")], [str(solutions)])  # a sibling is fine
+    python = python_paths()[0]  # a directory the kernel's Python needs, so it is mounted
+    solutions = f"{python}/course/solutions"
+    with pytest.raises(
+        SandboxError, match=rf"refusing to mount {re.escape(python)} .* contains {re.escape(solutions)}"
+    ):
+        _bwrap_command(SandboxLimits(protect=(solutions,)))
+    beside = str(tmp_path / "course" / "solutions")  # a course beside the Python installation is fine
+    command = _bwrap_command(SandboxLimits(protect=(beside,)))
+    assert set(python_paths()) <= set(_mounted(command))
+    assert not any(beside.startswith(path.rstrip("/") + "/") for path in _mounted(command))
+
+
+def test_bwrap_command_isolates_and_runs_the_kernel_last():
+    command = _bwrap_command(SandboxLimits(scratch_mb=8))
+    assert command[0] == "bwrap" and command[-3:] == ["--", "python", "-V"]
+    for option in ("--unshare-all", "--disable-userns", "--die-with-parent", "--clearenv"):
+        assert option in command
+    assert command[command.index("--cap-drop") + 1] == "ALL"
+    assert ["--file", "7", "/home/student/data.csv"] == command[command.index("--file") : command.index("--file") + 3]
+    assert ["--size", str(8 << 20), "--tmpfs", "/tmp"] == command[command.index("/tmp") - 3 : command.index("/tmp") + 1]
 
 
 # -- the command ------------------------------------------------------------------------------

@@ -21,5 +21,7 @@ entry point for one submission is :func:`coursekit.grading.grade`, a pure functi
 ==================  ===============================================================================
 """
 
+from importlib.metadata import version
+
 __all__ = ["__version__"]
-__version__ = "0.1.0"
+__version__ = version("dnnopt-book")  # written once, in pyproject.toml

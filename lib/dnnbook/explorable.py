@@ -8,8 +8,8 @@
 Its display bundle carries both: Jupyter front ends render the widget view, the book's HTML builder prefers
 ``text/html`` (``nb_mime_priority_overrides`` in ``_config.yml``).
 
-Each chapter's explorables live in its module, beside the experiments they explore (``dnnbook.gradients
-.gradient_flow``); ``explorable_factories`` finds them all.
+Each chapter's explorables live in its module, beside the experiments they explore (for example
+``dnnbook.gradients.gradient_flow``); ``explorable_factories`` finds them all.
 """
 
 from __future__ import annotations

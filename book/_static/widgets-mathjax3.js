@@ -3,7 +3,7 @@
  * Hub, so every labelled widget threw "Cannot read properties of undefined (reading 'Queue')".
  * Give whatever object window.MathJax holds (the configuration first, MathJax 3 once it has
  * started) a Hub whose Queue typesets the element with MathJax 3 when it is ready.
- * Added by book/_ext/widgets.py to the pages that show widgets. */
+ * Added by book/_ext/widget_scripts.py to the pages that show widgets. */
 (function () {
   "use strict";
   function typeset(element, attemptsLeft) {

@@ -33,7 +33,7 @@ CHAPTERS = (
     "book/initialization",
     "book/dropout",
     "book/batchnorm",
-    "book/bias_variance",
+    "book/regularization",
 )
 
 

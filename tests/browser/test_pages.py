@@ -163,7 +163,7 @@ SEARCHES = {  # a chapter's key term -> the chapter the search must find
     "Glorot": "book/initialization",
     "Xavier": "book/initialization",
     "vanishing gradients": "book/gradients",
-    "bias-variance": "book/bias_variance",
+    "bias-variance": "book/regularization",
 }
 
 

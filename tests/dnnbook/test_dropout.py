@@ -1,4 +1,4 @@
-"""Dropout chapter experiments and figures (dnnopt.plots.dropout) and its explorable (dnnopt.widgets.dropout)."""
+"""The dropout chapter's experiments, figures and explorable (dnnbook.dropout)."""
 
 import matplotlib
 
@@ -8,32 +8,40 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from dnnbook import dropout
+from dnnbook.experiments import experiment_split
 from dnnopt.models import mlp
-from dnnopt.plots import dropout as D
-from dnnopt.widgets.dropout import dropout_curves
 
-TINY = D.DropoutSetup(n_train=60, width=16, epochs=3, batch_size=20)  # a few hundred milliseconds per run
+TINY = dropout.DropoutSetup(n_train=60, width=16, epochs=3, batch_size=20)  # a few hundred milliseconds per run
 
 
 def test_flip_labels_changes_about_the_fraction_and_always_to_another_class():
     y = np.random.default_rng(0).integers(0, 10, size=20_000)
-    y_noisy, flipped = D.flip_labels(y, 0.2, rng=1)
+    y_noisy, flipped = dropout.flip_labels(y, 0.2, rng=1)
     assert y_noisy.dtype == y.dtype and y_noisy.shape == y.shape
     assert abs(flipped.mean() - 0.2) < 0.01
     assert np.all(y_noisy[flipped] != y[flipped]) and np.array_equal(y_noisy[~flipped], y[~flipped])
     assert set(np.unique(y_noisy)) == set(range(10))
-    assert not D.flip_labels(y, 0.0, rng=1)[1].any()
+    assert not dropout.flip_labels(y, 0.0, rng=1)[1].any()
     with pytest.raises(ValueError, match="fraction"):
-        D.flip_labels(y, 1.5)
+        dropout.flip_labels(y, 1.5)
 
 
-def test_dropout_run_is_cached_however_it_is_called_and_records_memorization():
-    run = D.dropout_run(0.5, 0.2, TINY)
-    assert D.dropout_run(0.5, label_noise=0.2, setup=TINY) is run
-    assert D.dropout_run(0.5, 0.2, TINY) is not D.dropout_run(0.0, 0.2, TINY)
-    assert len(run.history.train_loss) == TINY.epochs and len(run.flipped) == TINY.n_train
+def test_dropout_run_hands_each_caller_its_own_copy_and_records_memorization():
+    run = dropout.dropout_run(0.5, 0.2, TINY)
+    again = dropout.dropout_run(np.float64(0.5), label_noise=0.2, setup=TINY)  # the same run, spelled differently
+    assert again is not run and again.history.val_loss == run.history.val_loss
+    assert dropout.dropout_run(0.0, 0.2, TINY).history.val_loss != run.history.val_loss
+    first_weights = next(iter(run.model.params.values()))
+    kept = first_weights.copy()
+    run.history.val_loss.clear()  # a caller spoils its copy ...
+    first_weights[...] = 0.0
+    fresh = dropout.dropout_run(0.5, 0.2, TINY)  # ... and the next caller does not notice
+    assert fresh.history.val_loss == again.history.val_loss
+    np.testing.assert_array_equal(next(iter(fresh.model.params.values())), kept)
+    assert len(fresh.history.train_loss) == TINY.epochs and len(run.flipped) == TINY.n_train
     assert 0.0 <= run.memorized <= 1.0
-    assert np.isnan(D.dropout_run(0.5, 0.0, TINY).memorized)  # nothing flipped, nothing to memorize
+    assert np.isnan(dropout.dropout_run(0.5, 0.0, TINY).memorized)  # nothing flipped, nothing to memorize
 
 
 def test_runs_with_different_p_start_from_the_same_weights():
@@ -45,15 +53,15 @@ def test_runs_with_different_p_start_from_the_same_weights():
 
 
 def test_thinned_predictions_are_probabilities_differ_per_network_and_leave_the_model_alone():
-    model = D.dropout_run(0.5, 0.2, TINY).model
-    X = D.experiment_split(TINY).X_val[:30]
+    model = dropout.dropout_run(0.5, 0.2, TINY).model
+    X = experiment_split(TINY).X_val[:30]
     states = [layer.rng.bit_generator.state for layer in model.layers if hasattr(layer, "rng")]
-    probabilities = D.thinned_predictions(model, X, n_networks=5, seed=0)
+    probabilities = dropout.thinned_predictions(model, X, n_networks=5, seed=0)
     assert probabilities.shape == (5, 30, 10)
     np.testing.assert_allclose(probabilities.sum(axis=2), 1.0, rtol=1e-5)
     assert not np.allclose(probabilities[0], probabilities[1])  # each network has its own masks
     assert states == [layer.rng.bit_generator.state for layer in model.layers if hasattr(layer, "rng")]
-    np.testing.assert_array_equal(probabilities, D.thinned_predictions(model, X, n_networks=5, seed=0))
+    np.testing.assert_array_equal(probabilities, dropout.thinned_predictions(model, X, n_networks=5, seed=0))
 
 
 def test_ensemble_accuracy_averages_the_first_k_networks():
@@ -65,16 +73,16 @@ def test_ensemble_accuracy_averages_the_first_k_networks():
             [[0.9, 0.1], [0.8, 0.2]],  # network 3: right, wrong
         ]
     )
-    accuracy = D.ensemble_accuracy(probabilities, np.array([0, 1]))
+    accuracy = dropout.ensemble_accuracy(probabilities, np.array([0, 1]))
     # k=1: [0.4,0.6],[0.3,0.7] -> 1 of 2; k=2: [0.65,0.35],[0.45,0.55] -> 2 of 2; k=3: image 1 mean [0.567,0.433] -> 1
     np.testing.assert_allclose(accuracy, [0.5, 1.0, 0.5])
 
 
 def test_thinned_masks_keep_inputs_and_outputs_and_drop_about_p_of_the_hidden_units():
-    masks = D.thinned_masks([5, 10_000, 10_000, 3], p=0.3, rng=0)
+    masks = dropout.thinned_masks([5, 10_000, 10_000, 3], p=0.3, rng=0)
     assert masks[0].all() and masks[-1].all()
     assert all(abs(1 - m.mean() - 0.3) < 0.02 for m in masks[1:-1])
-    assert all(m.all() for m in D.thinned_masks([5, 8, 3], p=0.0, rng=0))
+    assert all(m.all() for m in dropout.thinned_masks([5, 8, 3], p=0.0, rng=0))
 
 
 def test_draw_network_removes_every_edge_of_a_dropped_unit():
@@ -82,35 +90,35 @@ def test_draw_network_removes_every_edge_of_a_dropped_unit():
     kept = [np.ones(3, bool), np.array([True, False, True, False]), np.ones(2, bool)]
     fig = Figure()
     ax = fig.subplots()
-    D.draw_network(ax, sizes, kept, title="thinned")
+    dropout.draw_network(ax, sizes, kept, title="thinned")
     assert len(ax.lines) == 3 * 2 + 2 * 2  # edges into and out of the two surviving hidden units
     full = Figure().subplots()
-    D.draw_network(full, sizes)
+    dropout.draw_network(full, sizes)
     assert len(full.lines) == 3 * 4 + 4 * 2
     assert ax.get_title() == "thinned"
 
 
 def test_chapter_figures_draw_every_run_with_labels():
-    runs = [D.dropout_run(p, 0.2, TINY) for p in (0.0, 0.5)]
+    runs = [dropout.dropout_run(p, 0.2, TINY) for p in (0.0, 0.5)]
     fig = Figure()
     axes = fig.subplots(1, 2)
-    D.plot_dropout_curves(axes, runs)
+    dropout.draw_dropout_curves(axes, runs)
     assert [ax.get_title() for ax in axes] == ["p = 0", "p = 0.5"]
     assert all(len(ax.lines) == 3 for ax in axes)  # training, validation, best-epoch marker
     grid = Figure().subplots(2, 2)
-    D.plot_dropout_curves(grid.flat, runs * 2)
+    dropout.draw_dropout_curves(grid.flat, runs * 2)
     assert [ax.get_xlabel() for ax in grid.flat] == ["", "", "epoch", "epoch"]  # bottom row only
     assert [bool(ax.get_ylabel()) for ax in grid.flat] == [True, False, True, False]  # left column only
     ax = Figure().subplots()
-    D.plot_accuracy_vs_p(ax, runs, clean_runs=[D.dropout_run(p, 0.0, TINY) for p in (0.0, 0.5)])
+    dropout.draw_accuracy_vs_p(ax, runs, clean_runs=[dropout.dropout_run(p, 0.0, TINY) for p in (0.0, 0.5)])
     assert ax.get_xlabel() == "drop probability p" and len(ax.get_legend().get_texts()) == 4
     ax = Figure().subplots()
-    D.plot_ensemble(ax, np.array([0.8, 0.85, 0.9]), 0.88, np.array([0.8, 0.79]))
+    dropout.draw_ensemble(ax, np.array([0.8, 0.85, 0.9]), 0.88, np.array([0.8, 0.79]))
     assert len(ax.get_legend().get_texts()) == 3
 
 
 def test_explorable_changes_with_each_control():
-    explorer = dropout_curves(TINY)
+    explorer = dropout.dropout_curves(TINY)
     default = explorer.update()
     assert explorer.update(p=0.0) != default
     assert explorer.update(p=0.5, labels="clean") != default

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from dnnopt.widgets import Explorable
+from dnnbook.explorable import Explorable
 
 
 def draw(fig, k, kind):

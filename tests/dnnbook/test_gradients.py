@@ -5,8 +5,10 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
-from dnnopt.plots import PALETTE
-from dnnopt.plots.gradients import (
+from dnnbook import gradients
+from dnnbook.figures import PALETTE
+from dnnbook.gradients import (
+    gradient_flow,
     layer_gradient_norms,
     plot_activation_derivatives,
     plot_clipping,
@@ -15,10 +17,9 @@ from dnnopt.plots.gradients import (
     plot_history,
     plot_layer_gradient_norms,
     plot_loss_curves,
+    training_curves,
 )
 from dnnopt.train import History
-from dnnopt.widgets import gradients as explorables
-from dnnopt.widgets.gradients import gradient_flow, training_curves
 
 
 def small_history(epochs=3, steps_per_epoch=4) -> History:
@@ -237,10 +238,10 @@ def test_explorable_frames_share_their_axes_and_show_all_the_data(factory, frame
 
 
 def test_gradient_flow_range_holds_every_frame():
-    low, high = (10.0**e for e in explorables.DECADES)
-    for activation in explorables.ACTIVATIONS:
-        for depth in explorables.DEPTHS:
-            for scale in explorables.WEIGHT_SCALES:
+    low, high = (10.0**e for e in gradients.DECADES)
+    for activation in gradients.ACTIVATIONS:
+        for depth in gradients.DEPTHS:
+            for scale in gradients.WEIGHT_SCALES:
                 for residual in (False, True):
                     norms = layer_gradient_norms(activation, depth, gain=scale, residual=residual)
                     assert low < norms.min() and norms.max() < high, (activation, depth, scale, residual)

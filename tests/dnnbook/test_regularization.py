@@ -1,22 +1,21 @@
-"""dnnopt.plots.bias_variance and dnnopt.widgets.bias_variance: the estimator, the experiments, the figures and the
-explorable of the chapter "Bias, variance and regularization"."""
+"""dnnbook.regularization: the estimator, the experiments, the figures and the explorable of the chapter "Bias,
+variance and regularization"."""
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from dnnbook import regularization
 from dnnopt.data import two_moons
 from dnnopt.models import mlp
-from dnnopt.plots import bias_variance as bvp
 from dnnopt.train import History
-from dnnopt.widgets.bias_variance import bias_variance_picture
 
 
 # --- the estimator --------------------------------------------------------------------------------------------------
 def test_bias_variance_matches_a_hand_computed_case():
     # average model (1, 2); bias^2 = ((1-0)^2 + (2-1)^2) / 2 = 1; variance at each point var(0, 1, 2) = 2/3
     predictions = np.array([[1.0, 2.0], [0.0, 1.0], [2.0, 3.0]])  # (3 models, 2 points)
-    bias_sq, variance = bvp.bias_variance(predictions, np.array([0.0, 1.0]))
+    bias_sq, variance = regularization.bias_variance(predictions, np.array([0.0, 1.0]))
     assert bias_sq == pytest.approx(1.0)
     assert variance == pytest.approx(2.0 / 3.0)
 
@@ -24,7 +23,7 @@ def test_bias_variance_matches_a_hand_computed_case():
 def test_bias_sq_plus_variance_is_the_mean_squared_error_to_the_target():
     rng = np.random.default_rng(0)
     predictions, y_true = rng.normal(size=(7, 11)), rng.normal(size=11)
-    bias_sq, variance = bvp.bias_variance(predictions, y_true)
+    bias_sq, variance = regularization.bias_variance(predictions, y_true)
     assert bias_sq + variance == pytest.approx(np.mean((predictions - y_true) ** 2))
 
 
@@ -33,7 +32,7 @@ def test_bias_sq_is_too_high_and_variance_too_low_by_variance_over_k():
     rng = np.random.default_rng(0)
     n_models, sd = 5, 2.0
     estimates = np.array(
-        [bvp.bias_variance(sd * rng.standard_normal((n_models, 50)), np.zeros(50)) for _ in range(400)]
+        [regularization.bias_variance(sd * rng.standard_normal((n_models, 50)), np.zeros(50)) for _ in range(400)]
     )  # (400, 2)
     assert estimates[:, 0].mean() == pytest.approx(sd**2 / n_models, rel=0.05)
     assert estimates[:, 1].mean() == pytest.approx(sd**2 * (n_models - 1) / n_models, rel=0.05)
@@ -41,7 +40,7 @@ def test_bias_sq_is_too_high_and_variance_too_low_by_variance_over_k():
 
 def test_identical_models_have_no_variance():
     predictions = np.tile(np.array([0.5, 1.5, -1.0]), (4, 1))  # (4, 3), every model the same
-    assert bvp.bias_variance(predictions, np.zeros(3)) == pytest.approx((np.mean([0.25, 2.25, 1.0]), 0.0))
+    assert regularization.bias_variance(predictions, np.zeros(3)) == pytest.approx((np.mean([0.25, 2.25, 1.0]), 0.0))
 
 
 @pytest.mark.parametrize(
@@ -54,7 +53,7 @@ def test_identical_models_have_no_variance():
 )
 def test_bias_variance_rejects_mismatched_shapes(predictions, y_true, message):
     with pytest.raises(ValueError, match=message):
-        bvp.bias_variance(predictions, y_true)
+        regularization.bias_variance(predictions, y_true)
 
 
 # --- polynomial fits --------------------------------------------------------------------------------------------------
@@ -62,7 +61,7 @@ def test_min_norm_fit_is_least_squares_below_and_minimum_norm_interpolation_abov
     rng = np.random.default_rng(1)
     for p in (3, 12):  # 8 points: overdetermined, then underdetermined
         features, targets = rng.normal(size=(2, 8, p)), rng.normal(size=(2, 8))
-        coef = bvp.min_norm_fit(features, targets)  # (2, p)
+        coef = regularization.min_norm_fit(features, targets)  # (2, p)
         for s in range(2):
             expected = np.linalg.lstsq(features[s], targets[s], rcond=None)[0]  # lstsq returns the min-norm one
             np.testing.assert_allclose(coef[s], expected, atol=1e-10)
@@ -71,24 +70,24 @@ def test_min_norm_fit_is_least_squares_below_and_minimum_norm_interpolation_abov
 
 def test_min_norm_fit_rejects_bad_shapes():
     with pytest.raises(ValueError, match=r"\(S, n, p\)"):
-        bvp.min_norm_fit(np.zeros((8, 3)), np.zeros(8))
+        regularization.min_norm_fit(np.zeros((8, 3)), np.zeros(8))
 
 
 def test_degree_zero_fit_is_the_mean_of_each_training_set():
-    fits = bvp.resampled_fits(degree=0, n_train=10, n_sets=5, seed=3)
+    fits = regularization.resampled_fits(degree=0, n_train=10, n_sets=5, seed=3)
     assert fits.predictions.shape == (5, 201) and fits.y_train.shape == fits.train_predictions.shape == (5, 10)
     np.testing.assert_allclose(fits.predictions, np.repeat(fits.y_train.mean(axis=1, keepdims=True), 201, axis=1))
 
 
 def test_resampled_training_sets_are_independent_and_reproducible():
-    x, y = bvp.resampled_training_sets(n_train=6, n_sets=3, seed=0)
+    x, y = regularization.resampled_training_sets(n_train=6, n_sets=3, seed=0)
     assert x.shape == y.shape == (3, 6)
     assert len({tuple(row) for row in x}) == 3  # three different draws
-    np.testing.assert_array_equal(x, bvp.resampled_training_sets(n_train=6, n_sets=3, seed=0)[0])
+    np.testing.assert_array_equal(x, regularization.resampled_training_sets(n_train=6, n_sets=3, seed=0)[0])
 
 
 def test_decomposition_accounts_for_the_measured_test_error_and_has_the_classical_shape():
-    curve = bvp.polynomial_bias_variance(degrees=(1, 3, 9), n_train=30, n_sets=100, seed=0)
+    curve = regularization.polynomial_bias_variance(degrees=(1, 3, 9), n_train=30, n_sets=100, seed=0)
     np.testing.assert_allclose(curve.total, curve.test_mse, rtol=0.03)  # bias^2 + variance + noise = test MSE
     assert curve.noise_var == pytest.approx(0.09)
     assert curve.bias_sq[1] < curve.bias_sq[0] / 10  # a cubic follows the sine, a line cannot
@@ -97,7 +96,7 @@ def test_decomposition_accounts_for_the_measured_test_error_and_has_the_classica
 
 
 def test_double_descent_peaks_at_the_interpolation_threshold_and_descends_again():
-    result = bvp.double_descent(n_features=(3, 5, 10, 20, 40, 200), n_train=20, n_sets=10, seed=0)
+    result = regularization.double_descent(n_features=(3, 5, 10, 20, 40, 200), n_train=20, n_sets=10, seed=0)
     peak = int(np.argmax(result.median_test_mse))
     assert result.n_features[peak] == 20
     assert result.median_test_mse[-1] < result.median_test_mse[peak] / 1e3
@@ -109,9 +108,11 @@ def test_gradient_noise_vanishes_for_the_full_batch_and_matches_the_spread_for_s
     X, y = two_moons(n=40, noise=0.3, seed=0)
     model = mlp([2, 8, 2], rng=0)
     before = {key: value.copy() for key, value in model.params.items()}
-    noise = bvp.gradient_noise(model, X, y, batch_sizes=[1, 40], n_draws=400, rng=0)
+    noise = regularization.gradient_noise(model, X, y, batch_sizes=[1, 40], n_draws=400, rng=0)
     assert noise[1] == pytest.approx(0.0, abs=1e-10)  # B = N is the full gradient
-    assert noise[0] == pytest.approx(bvp.gradient_spread(model, X, y), rel=0.15)  # B = 1: sigma_g^2 on average
+    assert noise[0] == pytest.approx(
+        regularization.gradient_spread(model, X, y), rel=0.15
+    )  # B = 1: sigma_g^2 on average
     for key, value in model.params.items():
         np.testing.assert_array_equal(value, before[key])  # measuring does not train
 
@@ -119,7 +120,7 @@ def test_gradient_noise_vanishes_for_the_full_batch_and_matches_the_spread_for_s
 def test_gradient_noise_rejects_impossible_batch_sizes():
     X, y = two_moons(n=10, seed=0)
     with pytest.raises(ValueError, match="batch sizes"):
-        bvp.gradient_noise(mlp([2, 2], rng=0), X, y, batch_sizes=[20])
+        regularization.gradient_noise(mlp([2, 2], rng=0), X, y, batch_sizes=[20])
 
 
 # --- ensembles --------------------------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def test_subset_ensembles_scores_every_subset_and_never_beat_convexity():
     logits = rng.normal(size=(3, 40, 4))  # 3 models, 40 samples, 4 classes
     probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
     labels = rng.integers(0, 4, size=40)
-    scores = bvp.subset_ensembles(probs, labels)
+    scores = regularization.subset_ensembles(probs, labels)
     assert [rows.shape for rows in scores] == [(3, 2), (3, 2), (1, 2)]  # 3 choose 1, 2, 3 subsets
     single = [(-np.mean(np.log(p[np.arange(40), labels])), np.mean(p.argmax(axis=1) == labels)) for p in probs]
     np.testing.assert_allclose(scores[0], single)
@@ -136,7 +137,7 @@ def test_subset_ensembles_scores_every_subset_and_never_beat_convexity():
     assert scores[2][0, 1] == pytest.approx(np.mean(everything.argmax(axis=1) == labels))
     assert scores[2][0, 0] <= scores[0][:, 0].mean()  # cross-entropy is convex in the probabilities
     with pytest.raises(ValueError, match="labels must have shape"):
-        bvp.subset_ensembles(probs, labels[:10])
+        regularization.subset_ensembles(probs, labels[:10])
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
@@ -160,38 +161,26 @@ def _labelled(fig: Figure) -> None:
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), f"unlabelled axes: {ax}"
 
 
-def test_log_axis_uses_plain_labels_and_validates_its_argument():
-    fig = Figure()
-    ax = fig.subplots()
-    ax.plot([1, 2, 3], [0.2, 0.5, 0.7])
-    bvp.log_axis(ax, "y")
-    fig.canvas.draw()
-    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-    assert ax.get_yscale() == "log" and len(labels) >= 3 and not any("$" in label for label in labels)
-    with pytest.raises(ValueError, match="which"):
-        bvp.log_axis(ax, "z")
-
-
 def _legend_labels(fig: Figure) -> set[str]:
     return {text.get_text() for legend in fig.legends for text in legend.get_texts()}
 
 
 def test_decomposition_and_fits_figures():
-    curve = bvp.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
-    fig = bvp.plot_decomposition(curve)
+    curve = regularization.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
+    fig = regularization.plot_decomposition(curve)
     _labelled(fig)
     assert {"bias²", "variance", "noise σ²", "measured test MSE", "training MSE"} <= _legend_labels(fig)
-    fits = [bvp.resampled_fits(d, n_train=30, n_sets=50) for d in (1, 3)]
-    fig = bvp.plot_resampled_fits(fits, n_shown=5)
+    fits = [regularization.resampled_fits(d, n_train=30, n_sets=50) for d in (1, 3)]
+    fig = regularization.plot_resampled_fits(fits, n_shown=5)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3  # the single fits (one line), average, truth
     assert {"5 single fits", "average of 50 fits", "true f(x)"} == _legend_labels(fig)
 
 
 def test_draw_fits_draws_the_single_fits_as_one_broken_line():
-    fits = bvp.resampled_fits(3, n_train=30, n_sets=50)
+    fits = regularization.resampled_fits(3, n_train=30, n_sets=50)
     fig = Figure()
     ax = fig.subplots()
-    bvp.draw_fits(ax, fits, n_shown=4)
+    regularization.draw_fits(ax, fits, n_shown=4)
     single = ax.lines[0].get_ydata()  # (4 * (201 + 1),): four fits, each followed by a NaN
     np.testing.assert_array_equal(single.reshape(4, 202)[:, :201], fits.predictions[:4])
     assert np.isnan(single.reshape(4, 202)[:, 201]).all()
@@ -199,10 +188,10 @@ def test_draw_fits_draws_the_single_fits_as_one_broken_line():
 
 
 def test_short_decomposition_leaves_out_the_sum_and_the_training_error():
-    curve = bvp.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
+    curve = regularization.polynomial_bias_variance(degrees=(0, 1, 2, 3), n_train=30, n_sets=50, seed=0)
     fig = Figure()
     ax = fig.subplots()
-    bvp.draw_decomposition(ax, curve, detailed=False)
+    regularization.draw_decomposition(ax, curve, detailed=False)
     assert ax.get_legend_handles_labels()[1] == ["bias²", "variance", "noise σ²", "measured test MSE"]
 
 
@@ -212,33 +201,33 @@ def test_training_figures_are_labelled():
     runs = {"slow": (np.zeros((6, 2)), np.linspace(1.0, 0.5, 5)), "fast": (np.ones((6, 2)), np.linspace(1, 0.4, 5))}
     design = np.column_stack([np.linspace(0, 1, 5), np.ones(5)])
     figures = [
-        bvp.plot_loss_curves(histories, title="curves"),
-        bvp.plot_decision_boundaries({"m": mlp([2, 4, 2], rng=0)}, X, y),
-        bvp.plot_lr_paths(runs, design, np.linspace(0, 1, 5), np.array([1.0, 0.0])),
-        bvp.plot_step_losses(histories, title="steps"),
-        bvp.plot_batch_size(
+        regularization.plot_loss_curves(histories, title="curves"),
+        regularization.plot_decision_boundaries({"m": mlp([2, 4, 2], rng=0)}, X, y),
+        regularization.plot_lr_paths(runs, design, np.linspace(0, 1, 5), np.array([1.0, 0.0])),
+        regularization.plot_step_losses(histories, title="steps"),
+        regularization.plot_batch_size(
             [1, 2, 4],
             np.array([4.0, 2.0, 1.0]),
             np.array([4.0, 2.0, 1.0]),
             {5: np.array([[0.1, 0.2], [0.3, 0.4]]), 10: np.array([[0.1, 0.1], [0.2, 0.3]])},
         ),
-        bvp.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
-        bvp.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
-        bvp.plot_early_stopping(_history(10), _history(6), patience=2),
-        bvp.plot_ensemble([np.array([[0.3, 0.9], [0.32, 0.88]]), np.array([[0.28, 0.91]])]),
-        bvp.plot_double_descent(bvp.double_descent(n_features=(2, 5, 10), n_train=5, n_sets=3)),
+        regularization.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
+        regularization.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
+        regularization.plot_early_stopping(_history(10), _history(6), patience=2),
+        regularization.plot_ensemble([np.array([[0.3, 0.9], [0.32, 0.88]]), np.array([[0.28, 0.91]])]),
+        regularization.plot_double_descent(regularization.double_descent(n_features=(2, 5, 10), n_train=5, n_sets=3)),
     ]
     for fig in figures:
         assert isinstance(fig, Figure)
         _labelled(fig)
     accuracy = {"plain": {"validation": 0.9, "shifted": 0.4}, "augmented": {"validation": 0.9, "shifted": 0.8}}
-    fig = bvp.plot_augmentation(np.linspace(0, 1, 64), [np.zeros(64)] * 2, accuracy)
+    fig = regularization.plot_augmentation(np.linspace(0, 1, 64), [np.zeros(64)] * 2, accuracy)
     assert len(fig.axes) == 5  # original + 2 shifts in a 2 x 2 grid, and the bars
 
 
 # --- the explorable ---------------------------------------------------------------------------------------------------
 def test_explorable_frame_changes_with_each_control():
-    explorer = bias_variance_picture()
+    explorer = regularization.bias_variance_picture()
     default = explorer.update()
     assert default.startswith(b"\x89PNG")
     assert explorer.update(degree=9) != default

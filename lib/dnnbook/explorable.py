@@ -1,4 +1,4 @@
-"""``Explorable``: one drawing function, two front ends.
+"""``Explorable``: one drawing function, two front ends; and the catalogue of every explorable in the book.
 
 * With a kernel (Jupyter, Binder, Colab) the explorable is an ipywidgets box: controls above one ``Image`` widget
   whose PNG is replaced in place on every change (no flicker, no stacked outputs); frames are cached.
@@ -7,6 +7,9 @@
 
 Its display bundle carries both: Jupyter front ends render the widget view, the book's HTML builder prefers
 ``text/html`` (``nb_mime_priority_overrides`` in ``_config.yml``).
+
+Each chapter's explorables live in its module, beside the experiments they explore (for example
+``dnnbook.gradients.gradient_flow``); ``explorable_factories`` finds them all.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import importlib
+import inspect
 import io
 import itertools
 import json
@@ -23,9 +28,10 @@ from collections.abc import Callable, Sequence
 
 from matplotlib.figure import Figure
 
-from ..plots import style
+from . import CHAPTERS
+from .figures import style
 
-__all__ = ["Explorable"]
+__all__ = ["Explorable", "explorable_factories"]
 
 MAX_FRAMES = 48  # every frame is rendered at build time and shipped in the page
 
@@ -197,3 +203,19 @@ class Explorable:
             pass
         bundle["text/plain"] = f"<Explorable: {', '.join(self.controls)}>"
         return bundle
+
+
+def explorable_factories() -> dict[str, Callable[[], Explorable]]:
+    """``{"<chapter>.<function>": factory}``: every function a chapter exports with the annotation ``-> Explorable``.
+
+    A chapter's explorable factories take no required argument.
+    """
+    factories = {}
+    for chapter in CHAPTERS:
+        module = importlib.import_module(f"{__package__}.{chapter}")
+        for name in module.__all__:
+            function = getattr(module, name)
+            returns = inspect.signature(function).return_annotation if inspect.isfunction(function) else None
+            if returns in ("Explorable", Explorable):  # a string under postponed annotations (PEP 563)
+                factories[f"{chapter}.{name}"] = function
+    return factories

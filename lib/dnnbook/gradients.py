@@ -1,9 +1,9 @@
-"""Figures (and the small cached experiment behind them) for the introduction and the gradients chapter.
+"""Experiments, figures and explorables of the introduction and the chapter on vanishing and exploding gradients.
 
-Every ``plot_*`` function returns a ``matplotlib.figure.Figure`` that is not registered with pyplot, so a notebook
-shows it exactly once (as the cell's value) and tests can inspect its artists. Colours come from ``PALETTE``.
-Figures are at most 7 inches wide, so that a phone shrinking them to its width keeps the text legible, and legends
-sit outside the data. Log axes are labelled in plain text (10⁻³⁰, 0.2): no mathtext to parse, so they draw fast.
+* ``layer_gradient_norms``: ||dW|| of every layer of a fresh deep MLP after one backward pass (cached);
+* figures: ``plot_digits`` and ``plot_history`` (introduction), ``plot_activation_derivatives``,
+  ``plot_layer_gradient_norms``, ``plot_depth_sweep``, ``plot_loss_curves``, ``plot_clipping``;
+* explorables: ``gradient_flow`` (this chapter) and ``training_curves`` (the introduction).
 """
 
 from __future__ import annotations
@@ -15,20 +15,24 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
-from .. import functional as F
-from .. import init as initializers
-from ..data import digits
-from ..models import mlp
-from ..optim import clip_grad_norm, clip_grad_value
-from ..train import History, probe
-from . import PALETTE
+from dnnopt import functional as F
+from dnnopt import init as initializers
+from dnnopt.data import digits
+from dnnopt.models import mlp
+from dnnopt.optim import SGD, clip_grad_norm, clip_grad_value
+from dnnopt.train import History, fit, probe
+
+from .experiments import read_only
+from .explorable import Explorable
+from .figures import PALETTE, legend_below, log_axis, new_figure
 
 __all__ = [
     "STANDARD_INIT",
     "draw_history",
     "draw_layer_gradient_norms",
+    "gradient_flow",
     "layer_gradient_norms",
     "plot_activation_derivatives",
     "plot_clipping",
@@ -37,6 +41,7 @@ __all__ = [
     "plot_history",
     "plot_layer_gradient_norms",
     "plot_loss_curves",
+    "training_curves",
 ]
 
 # The initializer each activation is usually paired with (chapter "Weight initialization" explains why).
@@ -52,16 +57,18 @@ STANDARD_INIT = {
 # --- experiments ----------------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
 def _probe_batch(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``n_samples`` digits training images in float64 (no underflow for tiny gradients)."""
+    """The first ``n_samples`` digits training images in float64 (no underflow for tiny gradients), read-only."""
     split = digits(seed=seed)
-    return split.X_train[:n_samples].astype(np.float64), split.y_train[:n_samples]  # (n_samples, 64), (n_samples,)
+    X, y = split.X_train[:n_samples].astype(np.float64), split.y_train[:n_samples]  # (n_samples, 64), (n_samples,)
+    read_only(X, y)
+    return X, y
 
 
 @functools.lru_cache(maxsize=256)
 def _layer_gradient_norms(
     activation: str, depth: int, gain: float, residual: bool, width: int, n_samples: int, seed: int
 ) -> np.ndarray:
-    """Uncached body of ``layer_gradient_norms`` (arguments already checked)."""
+    """Cached body of ``layer_gradient_norms`` (arguments already checked): a read-only array."""
     X, y = _probe_batch(n_samples, seed)
     init = functools.partial(initializers.get(STANDARD_INIT[activation]), gain=gain)
     model = mlp(
@@ -72,7 +79,9 @@ def _layer_gradient_norms(
         rng=seed,
         dtype=np.float64,
     )
-    return probe(model, X, y).grad_norms
+    norms = probe(model, X, y).grad_norms
+    read_only(norms)
+    return norms
 
 
 def layer_gradient_norms(
@@ -92,7 +101,7 @@ def layer_gradient_norms(
 
     Returns
     -------
-    norms : array of shape (depth + 1,), input side first (cached: repeated calls are free)
+    norms : array of shape (depth + 1,), input side first: a copy of a cached result (repeated calls are free)
     """
     if activation not in STANDARD_INIT:
         raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(STANDARD_INIT)}")
@@ -104,64 +113,15 @@ def layer_gradient_norms(
 
 
 # --- axes helpers ---------------------------------------------------------------------------------------------------
-def _panels(n: int, figsize=None, sharey: bool = False, vertical: bool = False) -> tuple[Figure, list]:
-    """A figure with ``n`` axes side by side (or stacked, sharing x, when ``vertical``)."""
-    default = (6.5, 3.0 if n == 1 else 2.1 * n + 0.6) if vertical else (3.4 * n + 0.4, 3.3)
-    fig = Figure(figsize=figsize or default, layout="constrained")
-    shape = (n, 1) if vertical else (1, n)
-    axes = fig.subplots(*shape, sharex=vertical, sharey=sharey, squeeze=False).ravel()
-    return fig, list(axes)
-
-
-def _plain_number(value: float, _position=None) -> str:
-    return f"{value:g}"
-
-
-def _two_and_five(value: float, _position=None) -> str:
-    """Label the minor ticks at 2 and 5 times a power of ten, leave the others blank."""
-    mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
-    return f"{value:g}" if round(mantissa) in (2, 5) and abs(mantissa - round(mantissa)) < 1e-6 else ""
-
-
-def _plain_log_scale(ax) -> None:
-    """A log y axis labelled 0.1, 0.2, 0.5, 1 rather than 10^-1: easier to read for losses within a few decades."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
-    ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
-
-
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(exponent: int) -> str:
-    """``10⁻³⁰`` as plain text (unicode superscripts)."""
-    return "10" + str(exponent).translate(_SUPERSCRIPTS)
-
-
 def _decade_range(values: np.ndarray) -> tuple[int, int]:
     """The exponents of the powers of ten below and above the positive ``values`` (points never on the frame)."""
     logs = np.log10(values[values > 0])
     return math.floor(logs.min() - 0.15), math.ceil(logs.max() + 0.15)
 
 
-def _decade_axis(ax, low: int, high: int, max_ticks: int = 7) -> None:
-    """A log y axis from ``10**low`` to ``10**high``, ticks at every 1, 2, 5, 10 or 20 decades in plain text."""
-    step = next((k for k in (1, 2, 5, 10, 20) if (high - low) / k < max_ticks), 50)
-    exponents = range(math.ceil(low / step) * step, high + 1, step)
-    ax.set_yscale("log")
-    ax.set_yticks([10.0**e for e in exponents], labels=[_power_of_ten(e) for e in exponents])
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.set_ylim(10.0**low, 10.0**high)
-
-
 def _check_not_empty(mapping: Mapping, what: str) -> None:
     if not mapping:
         raise ValueError(f"{what} is empty: nothing to plot")
-
-
-def _legend_below(fig, ax, ncols: int = 2) -> None:
-    """One legend for the figure, centred under the axes (constrained layout makes room for it)."""
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
 
 
 # --- introduction ---------------------------------------------------------------------------------------------------
@@ -174,8 +134,7 @@ def plot_digits(X: np.ndarray, y: np.ndarray, n: int = 12, side: int = 8, per_ro
     if n < 1:
         raise ValueError("no images to show")
     rows, cols = math.ceil(n / per_row), min(n, per_row)
-    fig = Figure(figsize=(1.0 * cols, 1.2 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    fig, axes = new_figure(cols, rows, figsize=(1.0 * cols, 1.2 * rows))
     for ax, image, label in zip(axes, X[:n], y[:n], strict=False):
         ax.imshow(image.reshape(side, side), cmap="gray_r", vmin=0.0, vmax=1.0)  # (side, side)
         ax.set_title(f"label {label}", fontsize="small")
@@ -202,12 +161,12 @@ def plot_history(history: History, title: str = "Training on digits") -> Figure:
     """Loss (log scale) and accuracy per epoch, training and validation, from ``fit``'s ``History``."""
     if not history.train_loss:
         raise ValueError("the history has no epochs (did training diverge in the first epoch?)")
-    fig, (loss_ax, acc_ax) = _panels(2, figsize=(7.0, 3.4))
+    fig, (loss_ax, acc_ax) = new_figure(2, figsize=(7.0, 3.4))
     draw_history(loss_ax, acc_ax, history)
-    _plain_log_scale(loss_ax)
+    log_axis(loss_ax)
     loss_ax.set_title("Loss falls ...")
     acc_ax.set_title("... and accuracy rises")
-    _legend_below(fig, loss_ax)
+    legend_below(fig, ncols=2)
     fig.suptitle(title)
     return fig
 
@@ -222,7 +181,7 @@ def plot_activation_derivatives(alpha: float = 0.1) -> Figure:
         "ReLU": (F.relu_forward, F.relu_backward),
         f"leaky ReLU (alpha={alpha})": (functools.partial(F.leaky_relu_forward, alpha=alpha), F.leaky_relu_backward),
     }
-    fig, (value_ax, slope_ax) = _panels(2, figsize=(7.0, 3.4))
+    fig, (value_ax, slope_ax) = new_figure(2, figsize=(7.0, 3.4))
     at_zero = len(z) // 2  # z[at_zero] == 0
     for colour, linestyle, (name, (forward, backward)) in zip(
         PALETTE[:4], ["-", "-", "-", "--"], kernels.items(), strict=True
@@ -273,7 +232,7 @@ def draw_layer_gradient_norms(
         layers = np.arange(1, len(norms) + 1)
         shown = norms > 0
         ax.plot(layers[shown], norms[shown], color=colour, marker="o", markersize=2.5, label=label)
-    _decade_axis(ax, *(decades or _decade_range(np.concatenate(arrays))))
+    log_axis(ax, decades=decades or _decade_range(np.concatenate(arrays)))
     ax.set(title=title, xlabel="layer (1 = next to the input)", ylabel="||dW|| (log scale)")
 
 
@@ -288,12 +247,13 @@ def plot_layer_gradient_norms(panels: Mapping[str, Mapping[str, np.ndarray]], ti
     labels = [list(lines) for lines in panels.values()]
     if any(other != labels[0] for other in labels):
         raise ValueError(f"every panel needs the same line labels (one legend explains them all), got {labels}")
-    fig, axes = _panels(len(panels), vertical=True)
+    n = len(panels)
+    fig, axes = new_figure(nrows=n, figsize=(6.5, 3.0 if n == 1 else 2.1 * n + 0.6), sharex=True)
     for ax, (panel_title, lines) in zip(axes, panels.items(), strict=True):
         draw_layer_gradient_norms(ax, lines, panel_title)
     for ax in axes[:-1]:
         ax.set_xlabel("")  # the panels share the x axis: label it once, at the bottom
-    _legend_below(fig, axes[0], ncols=len(labels[0]))
+    legend_below(fig, ncols=len(labels[0]))
     if title:
         fig.suptitle(title)
     return fig
@@ -305,7 +265,7 @@ def plot_depth_sweep(depths, ratios: Mapping[str, np.ndarray], title: str = "") 
     ``ratios`` maps a label (an activation) to an array (len(depths),) of ||dW_first|| / ||dW_last||.
     """
     _check_not_empty(ratios, "ratios")
-    fig, (ax,) = _panels(1, figsize=(6.0, 3.6))
+    fig, (ax,) = new_figure(figsize=(6.0, 3.6))
     depths = np.asarray(depths)
     arrays = [np.asarray(values, dtype=np.float64) for values in ratios.values()]
     for colour, marker, label, values in zip(PALETTE, "os^Dv", ratios, arrays, strict=False):
@@ -313,13 +273,13 @@ def plot_depth_sweep(depths, ratios: Mapping[str, np.ndarray], title: str = "") 
             raise ValueError(f"ratios[{label!r}] has shape {values.shape}, depths has {depths.shape}")
         ax.plot(depths, values, color=colour, marker=marker, label=label)
     ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
-    _decade_axis(ax, *_decade_range(np.concatenate([*arrays, np.ones(1)])))  # 1 included: the reference line
+    log_axis(ax, decades=_decade_range(np.concatenate([*arrays, np.ones(1)])))  # 1 included: the reference line
     ax.set(
         title=title or "Gradient reaching the first layer, relative to the last",
         xlabel="number of hidden layers",
         ylabel="||dW first|| / ||dW last||",
     )
-    _legend_below(fig, ax, ncols=len(ratios))
+    legend_below(fig, ncols=len(ratios))
     return fig
 
 
@@ -332,17 +292,17 @@ def plot_loss_curves(runs: Mapping[str, History], title: str = "", per: str = "s
     if per not in ("step", "epoch"):
         raise ValueError(f"per must be 'step' or 'epoch', got {per!r}")
     _check_not_empty(runs, "runs")
-    fig, (ax,) = _panels(1, figsize=(6.0, 3.8))
+    fig, (ax,) = new_figure(figsize=(6.0, 3.8))
     marker = "o" if per == "epoch" else None  # few points per epoch: show them; hundreds of steps: a line
     for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
         losses = history.step_loss if per == "step" else history.train_loss
         ax.plot(
             np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.2, marker=marker, markersize=3, label=label
         )
-    _plain_log_scale(ax)
+    log_axis(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="mini-batch step" if per == "step" else "epoch", ylabel="training loss (log scale)")
-    _legend_below(fig, ax)
+    legend_below(fig, ncols=2)
     return fig
 
 
@@ -362,7 +322,7 @@ def plot_clipping(grad, clip_value: float = 1.0, max_norm: float = 1.0) -> Figur
     by_value, by_norm = grad.copy(), grad.copy()
     clip_grad_value([by_value], clip_value)
     clip_grad_norm([by_norm], max_norm)
-    fig, (ax,) = _panels(1, figsize=(6.0, 4.0))
+    fig, (ax,) = new_figure(figsize=(6.0, 4.0))
     ax.add_patch(
         Rectangle(
             (-clip_value, -clip_value),
@@ -405,5 +365,118 @@ def plot_clipping(grad, clip_value: float = 1.0, max_norm: float = 1.0) -> Figur
         xlabel="gradient component g_1",
         ylabel="gradient component g_2",
     )
-    _legend_below(fig, ax)
+    legend_below(fig, ncols=2)
     return fig
+
+
+# --- explorables ----------------------------------------------------------------------------------------------------
+# Every frame's experiment is cached, so the static page (all frames) and the live widget share the work. Every frame
+# has the same axes at the same place (fixed margins, limits and ticks): moving a control changes the data and
+# nothing else, and drawing a frame needs no layout engine and no tick search.
+def _fixed_layout(fig, **margins) -> None:
+    """Place the axes at fixed fractions of the figure: no layout engine, identical frames."""
+    fig.set_layout_engine("none")
+    fig.subplots_adjust(**margins)
+
+
+# --- gradient flow --------------------------------------------------------------------------------------------------
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+DEPTHS = (10, 50)
+WEIGHT_SCALES = (0.5, 1.0, 2.0)
+DECADES = (-50, 25)  # every frame's y range, 10^-50 to 10^25: it holds all 36 networks' gradient norms
+
+
+def _gradient_flow_frame(fig, activation: str, depth: int, weight_scale: float) -> None:
+    """One frame: ||dW|| per layer of the plain and the residual MLP, on the same axes for every frame."""
+    _fixed_layout(fig, left=0.12, right=0.98, bottom=0.14, top=0.8)
+    ax = fig.subplots()
+    lines = {
+        label: layer_gradient_norms(activation, depth, gain=weight_scale, residual=residual)
+        for label, residual in (("plain: h -> f(h)", False), ("residual: h -> h + f(h)", True))
+    }
+    draw_layer_gradient_norms(ax, lines, decades=DECADES)
+    ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0, max(DEPTHS) + 2)  # depth 10 draws a short line: the slope per layer is comparable
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    fig.suptitle(f"{activation}, {depth} hidden layers, weight std x {weight_scale:g}")
+
+
+def gradient_flow() -> Explorable:
+    """Per-layer ||dW|| after one backward pass on digits, plain vs residual, for a chosen activation/depth/scale.
+
+    ``weight_scale`` multiplies the standard deviation of the activation's usual initializer (Xavier for sigmoid
+    and tanh, He for ReLU). 18 frames; each is one forward and backward pass per network, cached.
+    """
+    return Explorable(
+        _gradient_flow_frame,
+        controls={"activation": list(ACTIVATIONS), "depth": list(DEPTHS), "weight_scale": list(WEIGHT_SCALES)},
+        defaults={"activation": "sigmoid", "depth": 50, "weight_scale": 1.0},
+        figsize=(7.0, 3.6),
+        alt="Per-layer gradient norms on a log scale from 10^-50 to 10^25 for a plain and a residual MLP, for the "
+        "chosen activation, depth and weight scale.",
+    )
+
+
+# --- training curves ------------------------------------------------------------------------------------------------
+LEARNING_RATES = (0.01, 0.1, 1.0, 3.0)
+BATCH_SIZES = (32, 128)
+LOSS_TICKS = (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)  # every frame's loss axis: it holds all eight runs' losses
+
+
+@functools.lru_cache(maxsize=1)
+def _training_runs(epochs: int = 10, seed: int = 0) -> dict[tuple[float, int], History]:
+    """The introduction's MLP trained once per (lr, batch_size): the live widget then only redraws."""
+    split = digits(seed=seed)
+    runs = {}
+    for lr in LEARNING_RATES:
+        for batch_size in BATCH_SIZES:
+            model = mlp([64, 64, 10], activation="relu", rng=seed)
+            runs[lr, batch_size] = fit(
+                model,
+                split.X_train,
+                split.y_train,
+                optimizer=SGD(model, lr=lr),
+                epochs=epochs,
+                batch_size=batch_size,
+                val_data=(split.X_val, split.y_val),
+                rng=seed,
+                progress=False,
+            )
+    return runs
+
+
+def _training_curves_frame(fig, lr: float, batch_size: int) -> None:
+    """One frame: loss and accuracy per epoch for (lr, batch_size), on the same axes for every frame."""
+    _fixed_layout(fig, left=0.1, right=0.98, bottom=0.27, top=0.88, wspace=0.3)
+    history = _training_runs()[lr, batch_size]
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    draw_history(loss_ax, acc_ax, history)
+    for ax in (loss_ax, acc_ax):
+        ax.set_xticks(range(2, len(history.train_loss) + 1, 2))
+    loss_ax.set_yscale("log")
+    loss_ax.set(
+        yticks=LOSS_TICKS,
+        yticklabels=[f"{tick:g}" for tick in LOSS_TICKS],
+        ylim=(0.8 * LOSS_TICKS[0], 1.25 * LOSS_TICKS[-1]),
+    )
+    loss_ax.yaxis.set_minor_locator(NullLocator())
+    acc_ax.set_ylim(0.0, 1.0)
+    loss_ax.set_title(f"lr = {lr:g}, batch size {batch_size}")
+    acc_ax.set_title(f"final validation accuracy {history.val_acc[-1]:.2f}")
+    fig.legend(*loss_ax.get_legend_handles_labels(), loc="lower center", ncols=2)
+
+
+def training_curves() -> Explorable:
+    """The introduction's MLP (64-64-10, ReLU) on digits for 10 epochs of SGD, for a chosen lr and batch size.
+
+    The eight runs are trained when the explorable is built (under a second), so moving a control only redraws.
+    """
+    _training_runs()
+    return Explorable(
+        _training_curves_frame,
+        controls={"lr": list(LEARNING_RATES), "batch_size": list(BATCH_SIZES)},
+        defaults={"lr": 0.1, "batch_size": 32},
+        figsize=(7.0, 3.4),
+        alt="Training and validation loss (log scale, 0.02 to 5) and accuracy (0 to 1) per epoch of the digits "
+        "classifier, for the chosen learning rate and batch size.",
+    )

@@ -1,4 +1,4 @@
-"""Experiments and figures for the weight-initialization chapter (``book/initialization.md``).
+"""Experiments, figures and the explorable of the weight-initialization chapter (``book/initialization.md``).
 
 Two kinds of experiment:
 
@@ -8,6 +8,9 @@ Two kinds of experiment:
 
 Initializers are named as in ``dnnopt.init`` (``"xavier_normal"``, ...), by a key of ``INITIALIZERS`` (which adds
 fixed-scale normals such as ``"std=0.01"``), or given as a callable with the initializer signature.
+
+Figures: ``draw_activation_histograms``, ``draw_layer_scales``, ``draw_weight_matrices`` (each on given axes).
+Explorable: ``activation_histograms``.
 """
 
 from __future__ import annotations
@@ -19,24 +22,29 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import init as initializers
-from .. import models, optim, train
-from . import PALETTE
+from dnnopt import init as initializers
+from dnnopt import models, optim, train
+
+from .experiments import read_only
+from .explorable import Explorable
+from .figures import PALETTE, log_axis
 
 __all__ = [
+    "ACTIVATIONS",
+    "DEPTH",
     "HISTOGRAM_RANGE",
     "INITIALIZERS",
     "LayerStats",
     "SweepCell",
+    "activation_histograms",
+    "draw_activation_histograms",
+    "draw_layer_scales",
+    "draw_weight_matrices",
     "fixed_std",
     "init_sweep",
     "layer_statistics",
     "markdown_table",
-    "plot_activation_histograms",
-    "plot_layer_scales",
-    "plot_weight_matrices",
     "resolve_initializer",
     "steps_to_target",
     "sweep_table",
@@ -78,11 +86,14 @@ def resolve_initializer(init: str | Callable) -> Callable:
 
 @dataclass(frozen=True)
 class LayerStats:
-    """How activations and gradients scale through the hidden layers of one freshly initialized MLP."""
+    """How activations and gradients scale through the hidden layers of one freshly initialized MLP (read-only)."""
 
-    activations: list[np.ndarray]  # each hidden layer's output h_l after the activation, (N, width), input first
+    activations: tuple[np.ndarray, ...]  # each hidden layer's output h_l after the activation, (N, width), input first
     act_std: np.ndarray  # (depth,) std of each h_l: the forward signal
     grad_std: np.ndarray  # (depth,) std of each dL/dh_l: the backward signal
+
+    def __post_init__(self) -> None:
+        read_only(*self.activations, self.act_std, self.grad_std)
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,7 +103,7 @@ def layer_statistics(
     """Push standard-normal inputs (N, width) through ``mlp([width] * (depth + 1) + [10])`` and back, no update.
 
     The labels are random: only the scale of the gradients matters here. The network runs in float64 so that a
-    signal shrinking to 1e-30 or growing to 1e27 stays representable. Results are cached (treat them as read-only).
+    signal shrinking to 1e-30 or growing to 1e27 stays representable. Results are cached and read-only.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1 hidden layer, got {depth}")
@@ -103,7 +114,7 @@ def layer_statistics(
     X = rng.standard_normal((n_samples, width))  # (N, width), unit variance
     y = rng.integers(0, 10, size=n_samples)  # (N,)
     probe = train.probe(model, X, y)
-    hidden = probe.activations[:-1]  # the hidden blocks' outputs h_1 ... h_depth (the last output is the logits)
+    hidden = tuple(probe.activations[:-1])  # the hidden blocks' outputs h_1 ... h_depth (the last output: the logits)
     return LayerStats(hidden, np.array([h.std() for h in hidden]), np.array([g.std() for g in probe.output_grads[:-1]]))
 
 
@@ -112,7 +123,7 @@ def _layers_to_show(depth: int, max_layers: int) -> np.ndarray:
     return np.unique(np.linspace(0, depth - 1, min(depth, max_layers)).round().astype(int))
 
 
-def plot_activation_histograms(
+def draw_activation_histograms(
     ax: Axes, stats: LayerStats, activation: str, max_layers: int = 10, color: str = PALETTE[0], bins: int = 40
 ) -> None:
     """Per-layer histograms stacked from layer 1 (top) down to the last layer, each labelled with its std.
@@ -151,19 +162,16 @@ def plot_activation_histograms(
     ax.grid(axis="y", visible=False)
 
 
-def plot_layer_scales(ax: Axes, curves: dict[str, np.ndarray], ylabel: str) -> None:
+def draw_layer_scales(ax: Axes, curves: dict[str, np.ndarray], ylabel: str) -> None:
     """One line per label: a per-layer quantity (e.g. ``LayerStats.act_std``) against the hidden layer, log scale."""
     for (label, values), color in zip(curves.items(), PALETTE, strict=False):
         ax.plot(np.arange(1, len(values) + 1), values, marker=".", color=color, label=label)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=6))
-    ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than they tell
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))  # plain text: no mathtext parse
+    log_axis(ax)
     ax.set_xlabel("hidden layer (1 = next to the input)")
     ax.set_ylabel(ylabel)
 
 
-def plot_weight_matrices(axes: Sequence[Axes], weights: dict[str, np.ndarray]) -> None:
+def draw_weight_matrices(axes: Sequence[Axes], weights: dict[str, np.ndarray]) -> None:
     """Heatmaps of weight matrices (fan_in rows, fan_out columns = hidden units), one per axis.
 
     Each uses its own colour range (min to max of its matrix), so identical columns show up as rows of one colour
@@ -320,3 +328,50 @@ def sweep_table(cells: Sequence[SweepCell]) -> str:
     header = ["initializer"] + [f"{a}: {what}" for a in activations for what in ("val. accuracy", "steps")]
     rows = [[init] + [text for a in activations for text in _format_cell(by_key[init, a])] for init in inits]
     return markdown_table(header, rows)
+
+
+# --- explorable ---------------------------------------------------------------------------------------------------
+DEPTH = 30  # deep enough that a per-layer factor of 0.5 or 2 compounds to about 1e-9 or 1e9
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+
+
+def _activation_histograms_frame(fig, activation: str, init: str, depth: int = DEPTH) -> None:
+    """Left: per-layer activation histograms. Right: std of the forward and backward signal per layer (log)."""
+    stats = layer_statistics(depth, activation, init)
+    # fixed margins instead of the figure's automatic layout: a third less work per live update
+    fig.set_layout_engine("none")
+    hist_ax, scale_ax = fig.subplots(
+        1, 2, width_ratios=[1.25, 1], gridspec_kw=dict(left=0.07, right=0.985, bottom=0.13, top=0.8, wspace=0.5)
+    )
+    draw_activation_histograms(hist_ax, stats, activation)
+    draw_layer_scales(scale_ax, {"forward: h_l": stats.act_std, "backward: dL/dh_l": stats.grad_std}, "std (log scale)")
+    scale_ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False, fontsize="small"
+    )  # above the axes: never on the lines
+    # one title for both panels: each axes title costs a layout pass per frame
+    fig.suptitle(
+        f"{activation}, {init}: activations of ten layers (left), signal scale through {depth} layers (right)",
+        fontsize="medium",
+    )
+
+
+def activation_histograms() -> Explorable:
+    """Per-layer activation histograms and signal scales of a 30-layer MLP for a chosen activation and initializer.
+
+    12 frames (3 activations x 4 initializers from ``INITIALIZERS``), each one forward and backward pass of 256
+    standard-normal samples through 30 hidden layers of width 128 (``layer_statistics``). All 12 passes run here,
+    once (about half a second, cached), so that a live update only redraws.
+    """
+    for activation in ACTIVATIONS:
+        for init in INITIALIZERS:
+            layer_statistics(DEPTH, activation, init)
+    return Explorable(
+        _activation_histograms_frame,
+        controls={"activation": ACTIVATIONS, "init": list(INITIALIZERS)},
+        defaults={"activation": "tanh", "init": "xavier_normal"},
+        figsize=(9.0, 4.0),
+        alt=f"Left: histograms of the activations of ten evenly spaced hidden layers of a {DEPTH}-layer network, "
+        "stacked from the first layer at the top to the last at the bottom, each labelled with its standard "
+        "deviation. Right: the standard deviation of the forward signal and of the backward gradient at every "
+        "hidden layer, on a log scale. Controls choose the activation function and the initializer.",
+    )

@@ -1,13 +1,14 @@
-"""Experiments and figures for the batch-normalization chapter (``book/batchnorm.md``).
+"""Experiments, figures and the explorable of the batch-normalization chapter (``book/batchnorm.md``).
 
 * ``bn_run``: a deep MLP trained on digits with or without batch norm, for a network setting (activation and
-  initializer) and a learning rate, keeping a copy of the model after every epoch. Cached: the chapter's figures and
-  its explorable share the runs.
+  initializer) and a learning rate, keeping a read-only copy of the model after every epoch. Cached: the chapter's
+  figures and its explorable share the runs.
 * ``first_batch_statistics`` / ``with_statistics``: the "frozen first batch" bug, reproduced on a trained model.
 * ``batch_statistic_spread``, ``train_mode_accuracy``: how noisy batch statistics are for a batch size.
 * ``RandomAffine``: the noise Santurkar et al. (2018) inject after batch norm to *add* internal covariate shift.
 * ``loss_along_gradient``: how much the loss varies along the gradient direction (the loss landscape's smoothness).
-* figures: ``plot_step_losses``, ``plot_lr_sweep``, ``plot_statistic_spread``, ``plot_epoch_curves``.
+* figures: ``draw_step_losses``, ``draw_lr_sweep``, ``draw_statistic_spread``, ``draw_epoch_curves``.
+* explorable: ``batchnorm_vs_lr``.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import copy
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, LogLocator
 
-from .. import data, init, models, optim, train
-from .._checks import as_rng
-from ..functional import softmax_cross_entropy
-from ..layers import BatchNorm, Layer, Sequential
-from . import PALETTE
+from dnnopt import data, init, models, optim, train
+from dnnopt._checks import as_rng
+from dnnopt.functional import softmax_cross_entropy
+from dnnopt.layers import BatchNorm, Layer, Sequential
+
+from .experiments import experiment_split, read_only_model
+from .explorable import Explorable
+from .figures import PALETTE, log_axis
 
 __all__ = [
     "LEARNING_RATES",
@@ -37,16 +40,16 @@ __all__ = [
     "RandomAffine",
     "batch_statistic_spread",
     "batchnorm_layers",
+    "batchnorm_vs_lr",
     "bn_run",
     "build_model",
-    "experiment_split",
+    "draw_epoch_curves",
+    "draw_lr_sweep",
+    "draw_statistic_spread",
+    "draw_step_losses",
     "first_batch_statistics",
     "loss_along_gradient",
     "noisy_bn_run",
-    "plot_epoch_curves",
-    "plot_lr_sweep",
-    "plot_statistic_spread",
-    "plot_step_losses",
     "smooth",
     "train_epochs",
     "train_mode_accuracy",
@@ -80,22 +83,13 @@ class BNSetup:
     epochs: int = 6
     batch_size: int = 64
     n_train: int = 1280  # 20 full mini-batches of 64 (a last, smaller batch would upset batch norm: see the chapter)
+    val_fraction: float = 0.25  # 449 validation images
     drop_last: bool = False  # skip each epoch's incomplete last mini-batch (``fit(drop_last=True)``)
     seed: int = 0  # split, initial weights and shuffling
 
 
 SETUP = BNSetup()
 """The setup of the chapter's experiments."""
-
-
-@functools.lru_cache(maxsize=4)
-def experiment_split(setup: BNSetup = SETUP) -> data.Split:
-    """Digits: the first ``setup.n_train`` training images and all 449 validation images."""
-    full = data.digits(seed=setup.seed)
-    n = setup.n_train
-    if n > len(full.X_train):
-        raise ValueError(f"n_train={n} but the split has only {len(full.X_train)} training images")
-    return data.Split(full.X_train[:n], full.y_train[:n], full.X_val, full.y_val)
 
 
 def batchnorm_layers(model: Layer) -> list[BatchNorm]:
@@ -105,15 +99,22 @@ def batchnorm_layers(model: Layer) -> list[BatchNorm]:
     return [bn for _, child in model.named_children() for bn in batchnorm_layers(child)]
 
 
-@dataclass
+@dataclass(frozen=True)
 class BNRun:
-    """One training run, epoch by epoch. Read-only: the cache hands out the same object to every caller."""
+    """One training run, epoch by epoch: a value (the cache hands out the same object to every caller).
 
-    step_loss: list[float] = field(default_factory=list)  # training-mode loss of every mini-batch
-    train_loss: list[float] = field(default_factory=list)  # evaluation-mode loss on the training set, per epoch
-    val_acc: list[float] = field(default_factory=list)  # evaluation-mode validation accuracy, per epoch
-    snapshots: list[Sequential] = field(default_factory=list)  # the model before training and after every epoch
+    The snapshots' parameters and buffers are read-only: evaluate them as they are, ``copy.deepcopy`` one to change it.
+    """
+
+    step_loss: tuple[float, ...] = ()  # training-mode loss of every mini-batch
+    train_loss: tuple[float, ...] = ()  # evaluation-mode loss on the training set, per epoch
+    val_acc: tuple[float, ...] = ()  # evaluation-mode validation accuracy, per epoch
+    snapshots: tuple[Sequential, ...] = ()  # the model before training and after every epoch
     diverged: bool = False
+
+    def __post_init__(self) -> None:
+        for model in self.snapshots:
+            read_only_model(model)
 
 
 def build_model(setting: str, batchnorm: bool, setup: BNSetup = SETUP) -> Sequential:
@@ -136,7 +137,8 @@ def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup
     The shuffling generator and the optimizer carry over from epoch to epoch, so this is the same training as one
     ``fit(epochs=setup.epochs)`` call.
     """
-    run = BNRun(snapshots=[copy.deepcopy(model)])
+    step_loss, train_loss, val_acc, snapshots = [], [], [], [copy.deepcopy(model)]
+    diverged = False
     optimizer, rng = optim.SGD(model, lr=lr), np.random.default_rng(setup.seed)
     for _ in range(setup.epochs):
         history = train.fit(
@@ -151,14 +153,14 @@ def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup
             restore_best=False,
             rng=rng,
         )
-        run.step_loss += history.step_loss
+        step_loss += history.step_loss
         if history.diverged:
-            run.diverged = True
+            diverged = True
             break
-        run.train_loss += history.train_loss
-        run.val_acc += history.val_acc
-        run.snapshots.append(copy.deepcopy(model))
-    return run
+        train_loss += history.train_loss
+        val_acc += history.val_acc
+        snapshots.append(copy.deepcopy(model))
+    return BNRun(tuple(step_loss), tuple(train_loss), tuple(val_acc), tuple(snapshots), diverged)
 
 
 @functools.lru_cache(maxsize=64)
@@ -243,6 +245,11 @@ class RandomAffine(Layer):
     In training, ``out = x * a + c`` with ``a ~ U(1 - scale, 1 + scale)`` and ``c ~ U(-shift, shift)`` per feature,
     new each forward pass, so the next layer's input distribution moves at every step (Santurkar et al., 2018,
     inject such noise after batch norm). The identity in evaluation mode.
+
+    An instrument of this chapter's experiment, not a layer a network is built from: it has no parameters and no
+    kernel in ``dnnopt.functional``, and no model outside this experiment uses it, so it stays here rather than in
+    ``dnnopt.layers``. It keeps the ``Layer`` contract (its gradient is checked like a layer's, with
+    ``dnnopt.gradcheck.check_layer``) so that it can sit inside an ``mlp``.
     """
 
     def __init__(self, shift: float = 0.5, scale: float = 0.5, rng=None) -> None:
@@ -333,15 +340,7 @@ def _line_style(label: str, index: int, styles: Mapping[str, tuple[str, str]] | 
     return {**_STYLES, **(styles or {})}.get(label, (PALETTE[index % len(PALETTE)], "-"))
 
 
-def _plain_log_labels(ax: Axes) -> None:
-    """Ticks at 1, 2 and 5 times powers of 10 on a log y-axis, labelled 0.2, 1, 5 instead of 2 x 10^-1."""
-    plain = FuncFormatter(lambda value, _position: f"{value:g}")
-    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
-
-
-def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> None:
+def draw_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> None:
     """Training-mode mini-batch loss against the step (moving average), one line per run; divergence marked."""
     for index, (label, run) in enumerate(runs.items()):
         color, linestyle = _line_style(label, index)
@@ -354,13 +353,12 @@ def plot_step_losses(ax: Axes, runs: Mapping[str, BNRun], window: int = 10) -> N
             linestyle=linestyle,
             label=label + (" (diverged)" if run.diverged else ""),
         )
-    ax.set_yscale("log")
-    _plain_log_labels(ax)
+    log_axis(ax)
     ax.set_xlabel("training step")
     ax.set_ylabel(f"mini-batch loss ({window}-step average)")
 
 
-def plot_lr_sweep(
+def draw_lr_sweep(
     loss_ax: Axes, acc_ax: Axes, sweeps: Mapping[str, Sequence[BNRun]], learning_rates: Sequence[float]
 ) -> None:
     """Final training loss and validation accuracy against the learning rate; a cross marks a diverged run."""
@@ -386,14 +384,13 @@ def plot_lr_sweep(
         ax.set_xscale("log")
         ax.set_xticks(learning_rates, [f"{lr:g}" for lr in learning_rates])
         ax.set_xlabel("learning rate (log scale)")
-    loss_ax.set_yscale("log")
-    _plain_log_labels(loss_ax)
+    log_axis(loss_ax)
     loss_ax.set_ylabel("final training loss (log scale)")
     acc_ax.set_ylabel("final validation accuracy")
     acc_ax.set_ylim(0.0, 1.0)
 
 
-def plot_statistic_spread(
+def draw_statistic_spread(
     ax: Axes, batch_sizes: Sequence[int], mean_spread: np.ndarray, std_spread: np.ndarray
 ) -> None:
     """Batch-to-batch spread of the batch mean and std against the batch size (log-log), with 1/sqrt(B)."""
@@ -402,14 +399,13 @@ def plot_statistic_spread(
     ax.plot(sizes, std_spread, marker="s", color=PALETTE[1], label="batch standard deviation")
     ax.plot(sizes, 1 / np.sqrt(sizes), color="0.5", linestyle=":", label=r"$1/\sqrt{B}$")
     ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    _plain_log_labels(ax)
+    log_axis(ax)
     ax.set_xticks(sizes, [f"{int(b)}" for b in sizes])
     ax.set_xlabel("batch size B (log scale)")
     ax.set_ylabel("spread across batches / feature std")
 
 
-def plot_epoch_curves(
+def draw_epoch_curves(
     ax: Axes, curves: Mapping[str, Sequence[float]], ylabel: str, styles: Mapping[str, tuple[str, str]] | None = None
 ) -> None:
     """One line per label of a per-epoch quantity, epoch 1 first; ``styles`` maps labels to (colour, linestyle)."""
@@ -418,3 +414,44 @@ def plot_epoch_curves(
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=color, linestyle=linestyle, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
+
+
+# --- explorable --------------------------------------------------------------------------------------------------
+def _outcome(run) -> str:
+    return "diverged" if run.diverged else f"validation accuracy {run.val_acc[-1]:.2f}"
+
+
+def _batchnorm_vs_lr_frame(fig, lr: float, setting: str, setup: BNSetup = SETUP) -> None:
+    """Mini-batch loss per step without and with batch norm; the title gives each final validation accuracy."""
+    runs = {
+        label: bn_run(setting, lr, batchnorm, setup)
+        for label, batchnorm in (("without batch norm", False), ("with batch norm", True))
+    }
+    ax = fig.subplots()
+    draw_step_losses(ax, runs)
+    ax.set_ylim(0.02, 10.0)
+    ax.legend(loc="lower left")
+    plain, normalized = runs.values()
+    ax.set_title(f"{setting}, lr = {lr:g}\nwithout batch norm: {_outcome(plain)}; with: {_outcome(normalized)}")
+
+
+def batchnorm_vs_lr(setup: BNSetup = SETUP) -> Explorable:
+    """The chapter's 8-layer MLP on digits, with and without batch norm, for each learning rate and setting.
+
+    12 frames (4 learning rates x 3 settings). The 24 training runs (``bn_run``, cached and shared with the chapter)
+    are done here, a few seconds the first time, so that moving a control only redraws.
+    """
+    for setting in SETTINGS:
+        for lr in LEARNING_RATES:
+            for batchnorm in (False, True):
+                bn_run(setting, lr, batchnorm, setup)
+    return Explorable(
+        lambda fig, lr, setting: _batchnorm_vs_lr_frame(fig, lr, setting, setup),
+        controls={"lr": list(LEARNING_RATES), "setting": list(SETTINGS)},
+        defaults={"lr": 0.3, "setting": "ReLU, He init"},
+        figsize=(8.0, 3.5),
+        alt=f"Mini-batch training loss per step, on a log scale, of a {setup.depth}-layer MLP on digits without "
+        "and with batch normalization, for the chosen learning rate and network setting (ReLU with He "
+        "initialization, ReLU with a ten times too small initialization, or sigmoid with Xavier initialization). "
+        "The title gives the final validation accuracy of both networks, or says that training diverged.",
+    )

@@ -1,9 +1,10 @@
-"""Live-update latency of every explorable: ``python -m dnnopt.widgets.bench``.
+"""Live-update latency of every explorable: ``python benchmarks/explorables.py``.
 
 For each explorable, build its live widget, then move each control through all its values, timing every update as
 the widget's own callback measures it. "cold" is a fresh explorable, every frame recomputed and redrawn; "warm" is
 the same sweep after the explorable was displayed in a notebook (displaying renders every frame once for the page's
-static version, so later moves are cache hits). Prints p50 and p95 of each; the target is under 150 ms.
+static version, so later moves are cache hits). Prints p50 and p95 of each, in wall-clock milliseconds (the
+widget's own measure: what a reader waits for); the target is under 150 ms on a quiet machine.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from .catalog import explorable_factories
+from dnnbook.explorable import explorable_factories
 
 
 def sweep(explorer) -> list[float]:

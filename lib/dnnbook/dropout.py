@@ -1,11 +1,12 @@
-"""Experiments and figures for the dropout chapter (``book/dropout.md``).
+"""Experiments, figures and the explorable of the dropout chapter (``book/dropout.md``).
 
 * ``dropout_run``: an over-parameterized MLP trained on a few hundred digits for one drop probability ``p``, with a
   fraction of the training labels flipped to a wrong class (validation labels stay clean). Cached: the chapter and
   its explorable share the runs.
 * ``thinned_predictions`` / ``ensemble_accuracy``: dropout as an ensemble of thinned networks, measured.
-* figures: ``draw_network`` (a network with dropped units), ``plot_dropout_curves``, ``plot_accuracy_vs_p``,
-  ``plot_ensemble``.
+* figures: ``draw_network`` (a network with dropped units), ``draw_dropout_curves``, ``draw_accuracy_vs_p``,
+  ``draw_ensemble``.
+* explorable: ``dropout_curves``.
 """
 
 from __future__ import annotations
@@ -20,25 +21,29 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .. import data, models, optim, train
-from .._checks import as_rng
-from ..functional import softmax
-from ..layers import Dropout, Sequential
-from . import PALETTE
+from dnnopt import models, optim, train
+from dnnopt._checks import as_rng
+from dnnopt.functional import softmax
+from dnnopt.layers import Dropout, Sequential
+
+from .experiments import experiment_split
+from .explorable import Explorable
+from .figures import PALETTE
 
 __all__ = [
+    "LABELS",
     "P_VALUES",
     "SETUP",
     "DropoutRun",
     "DropoutSetup",
+    "draw_accuracy_vs_p",
+    "draw_dropout_curves",
+    "draw_ensemble",
     "draw_network",
+    "dropout_curves",
     "dropout_run",
     "ensemble_accuracy",
-    "experiment_split",
     "flip_labels",
-    "plot_accuracy_vs_p",
-    "plot_dropout_curves",
-    "plot_ensemble",
     "thinned_masks",
     "thinned_predictions",
 ]
@@ -66,7 +71,7 @@ SETUP = DropoutSetup()
 
 @dataclass(frozen=True)
 class DropoutRun:
-    """One trained network (read-only: copy it before changing anything)."""
+    """One trained network (``dropout_run`` hands out a copy of the cached run: change it freely)."""
 
     p: float
     label_noise: float
@@ -90,23 +95,15 @@ def flip_labels(y: np.ndarray, fraction: float, rng=None, n_classes: int = 10) -
     return y_noisy, flipped
 
 
-@functools.lru_cache(maxsize=4)
-def experiment_split(setup: DropoutSetup = SETUP) -> data.Split:
-    """The experiment's data: the first ``setup.n_train`` training images (clean labels) and all validation images."""
-    full = data.digits(val_fraction=setup.val_fraction, seed=setup.seed)
-    if setup.n_train > len(full.X_train):
-        raise ValueError(f"n_train={setup.n_train} but the split has only {len(full.X_train)} training images")
-    return data.Split(full.X_train[: setup.n_train], full.y_train[: setup.n_train], full.X_val, full.y_val)
-
-
 def dropout_run(p: float, label_noise: float = 0.2, setup: DropoutSetup = SETUP) -> DropoutRun:
     """Train ``mlp([64, width, width, 10], dropout=p)`` with Adam on ``setup.n_train`` digits.
 
     A fraction ``label_noise`` of the training labels is flipped (the same images for every ``p``); the initial
     weights and the order of the mini-batches are the same for every ``p``, so runs differ only by dropout.
-    Cached, however the arguments are spelled (the chapter and its explorable share the runs).
+    Cached, however the arguments are spelled (the chapter and its explorable share the runs); each call returns
+    its own copy (about a millisecond), since a run holds a model and a ``History`` that cannot be frozen.
     """
-    return _dropout_run(float(p), float(label_noise), setup)
+    return copy.deepcopy(_dropout_run(float(p), float(label_noise), setup))
 
 
 @functools.lru_cache(maxsize=32)
@@ -195,7 +192,7 @@ def draw_network(ax: Axes, sizes: Sequence[int], kept: Sequence[np.ndarray] | No
     ax.set_title(title)
 
 
-def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> None:
+def draw_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> None:
     """One panel per run: training loss (on the labels it was trained on) and validation loss against the epoch.
 
     ``axes`` may be a row or a grid (flattened); epoch and loss labels go on the bottom row and the left column.
@@ -216,23 +213,15 @@ def plot_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> Non
     axes[0].legend(loc="lower left")
 
 
-def plot_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequence[DropoutRun] = ()) -> None:
+def draw_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequence[DropoutRun] = ()) -> None:
     """Final training and validation accuracy against p; with ``clean_runs``, the clean-label validation accuracy."""
     ps = [run.p for run in runs]
-    ax.plot(
-        ps,
-        [run.history.train_acc[-1] for run in runs],
-        marker="o",
-        color=PALETTE[0],
-        label="training accuracy (flipped labels)",
-    )
-    ax.plot(
-        ps,
-        [run.history.val_acc[-1] for run in runs],
-        marker="s",
-        color=PALETTE[1],
-        label="validation accuracy (flipped labels)",
-    )
+    final_accuracy = {
+        "training accuracy (flipped labels)": ([run.history.train_acc[-1] for run in runs], "o", PALETTE[0]),
+        "validation accuracy (flipped labels)": ([run.history.val_acc[-1] for run in runs], "s", PALETTE[1]),
+    }
+    for label, (accuracy, marker, colour) in final_accuracy.items():
+        ax.plot(ps, accuracy, marker=marker, color=colour, label=label)
     if clean_runs:
         ax.plot(
             [run.p for run in clean_runs],
@@ -250,7 +239,7 @@ def plot_accuracy_vs_p(ax: Axes, runs: Sequence[DropoutRun], clean_runs: Sequenc
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
-def plot_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, single_accuracies: np.ndarray) -> None:
+def draw_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, single_accuracies: np.ndarray) -> None:
     """Accuracy of the average of k thinned networks against k, the single thinned networks, and eval mode."""
     k = np.arange(1, len(accuracy_by_k) + 1)
     ax.scatter(
@@ -269,3 +258,49 @@ def plot_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, sin
     ax.set_xlabel("number of thinned networks averaged, k (log scale)")
     ax.set_ylabel("validation accuracy")
     ax.legend(loc="lower right")
+
+
+# --- explorable -----------------------------------------------------------------------------------------------------
+LABELS = {"20% flipped": 0.2, "clean": 0.0}
+"""Training-label settings the explorable offers: name -> fraction of flipped training labels."""
+
+
+def _dropout_curves_frame(fig, p: float, labels: str, setup: DropoutSetup = SETUP) -> None:
+    """Training and validation loss per epoch for ``p``, the validation loss of p = 0 in grey for reference."""
+    run, reference = dropout_run(p, LABELS[labels], setup), dropout_run(0.0, LABELS[labels], setup)
+    ax = fig.subplots()
+    epochs = np.arange(1, len(run.history.train_loss) + 1)
+    if p != 0.0:
+        ax.plot(epochs, reference.history.val_loss, color="0.7", linewidth=1, label="validation, p = 0")
+    ax.plot(epochs, run.history.train_loss, color=PALETTE[0], label="training")
+    ax.plot(epochs, run.history.val_loss, color=PALETTE[1], linestyle="--", label="validation")
+    ax.set_yscale("log")
+    ax.set_ylim(0.01, 3.0)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy (log scale)")
+    ax.legend(loc="lower left")
+    ax.set_title(
+        f"p = {p:g}, {labels} training labels: final accuracy {run.history.train_acc[-1]:.2f} (training), "
+        f"{run.history.val_acc[-1]:.2f} (validation)"
+    )
+
+
+def dropout_curves(setup: DropoutSetup = SETUP) -> Explorable:
+    """Loss curves of the chapter's over-parameterized MLP for each p, with noisy or clean labels.
+
+    8 frames (4 drop probabilities x 2 label settings). The 8 training runs (``dropout_run``, cached and shared with
+    the chapter) are done here, a few seconds the first time, so that moving a control only redraws.
+    """
+    for p in P_VALUES:
+        for label_noise in LABELS.values():
+            dropout_run(p, label_noise, setup)
+    return Explorable(
+        lambda fig, p, labels: _dropout_curves_frame(fig, p, labels, setup),
+        controls={"p": list(P_VALUES), "labels": list(LABELS)},
+        defaults={"p": 0.5, "labels": "20% flipped"},
+        figsize=(8.0, 3.5),
+        alt="Training and validation loss per epoch, on a log scale, of a two-hidden-layer MLP trained on 300 digits "
+        "with the chosen drop probability; the validation loss without dropout is drawn in grey for reference, "
+        "and the title gives the final training and validation accuracy. Controls choose p and whether 20% of "
+        "the training labels are flipped.",
+    )

@@ -31,9 +31,9 @@ CHAPTERS = (
     "book/intro",
     "book/gradients",
     "book/initialization",
-    "book/dropout",
     "book/batchnorm",
     "book/regularization",
+    "book/dropout",
 )
 
 

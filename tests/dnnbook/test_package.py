@@ -71,7 +71,7 @@ DRAWING_FUNCTIONS = drawing_functions()
 
 def test_the_contract_below_sees_every_chapter():
     modules = {qualified.rsplit(".", 1)[0] for qualified in DRAWING_FUNCTIONS}
-    assert {f"dnnbook.{chapter}" for chapter in CHAPTERS[:-1]} <= modules, sorted(modules)
+    assert {f"dnnbook.{chapter}" for chapter in CHAPTERS if chapter != "regularization"} <= modules, sorted(modules)
     assert "dnnbook.regularization.decomposition" in modules
 
 

@@ -1,7 +1,9 @@
-"""Support for ``test_assignments.py``: regenerate releases, build submissions, autograde them in parallel.
+"""Support for ``test_assignments.py``: regenerate releases, build submissions, grade them as students are graded.
 
-nbgrader is imported only inside worker processes (``generate_release`` and ``autograde`` run there), each job in
-its own scratch course directory with its own copy of the gradebook, so jobs never share an SQLite writer.
+nbgrader is the authoring tool: ``generate_release`` runs its ``generate_assignment`` in a scratch course. coursekit
+is the grader: ``grade_submission`` hands a submission to :func:`coursekit.grading.grade`, the function that grades
+students (sanitize, sandboxed cell-by-cell execution with an output budget and an integrity guard, nbgrader's
+scoring). Both run in worker processes and import nbgrader and coursekit there, not in the test process.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import copy
 import os
 import resource
 import shutil
-import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,21 +189,80 @@ def apply_variant(notebooks: dict[str, nbformat.NotebookNode], path: Path) -> di
     return notebooks
 
 
-# -- grading (in worker processes) ----------------------------------------------------------------------------------
+def fill_in(release: nbformat.NotebookNode, answered: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of the release whose solution cells hold ``answered``'s (matched by grade_id): what a student submits."""
+    answers = {nbgrader_meta(cell)["grade_id"]: cell.source for cell in filter(is_solution, answered.cells)}
+    notebook = copy.deepcopy(release)
+    for cell in filter(is_solution, notebook.cells):
+        cell.source = answers[nbgrader_meta(cell)["grade_id"]]
+    return notebook
+
+
+def submission(assignment: str, answers: str) -> dict[str, nbformat.NotebookNode]:
+    """The committed release filled in with ``answers``: ``"source"`` (the solutions), ``"release"`` (nothing, the
+    release handed in unchanged) or a variant file's path (the solutions with the file's definitions)."""
+    release = read_notebooks(EXERCISES / assignment)
+    if answers == "release":
+        return release
+    answered = read_notebooks(SOLUTIONS / assignment)
+    if answers != "source":
+        answered = apply_variant(answered, Path(answers))
+    return {name: fill_in(notebook, answered[name]) for name, notebook in release.items()}
+
+
+# -- the release (nbgrader, in a worker process) ------------------------------------------------------------------
+
+
+def generate_release(root: str, assignment: str) -> str:
+    """Copy ``solutions/<assignment>`` into a fresh course at ``root``, generate its release; return the release dir.
+
+    Like ``nbgrader generate_assignment --no-db``: the same notebooks, no gradebook.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    config.CourseDirectory.root = root
+    config.GenerateAssignment.no_database = True
+    config.SaveCells.enabled = False
+    config.Application.log_level = "ERROR"
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    shutil.copytree(
+        SOLUTIONS / assignment,
+        Path(root, coursedir.source_directory, assignment),
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+    )
+    generator = GenerateAssignment(coursedir=coursedir, config=config)
+    generator.force = True
+    result = capture_log(generator)
+    if not result["success"]:
+        raise RuntimeError(
+            f"nbgrader generate_assignment {assignment} failed:\n{result.get('log', '')}\n{result['error']}"
+        )
+    return str(Path(root, coursedir.release_directory, assignment))
+
+
+# -- grading (coursekit, in a worker process) ---------------------------------------------------------------------
 
 
 @dataclass
 class CellGrade:
     score: float
     max_score: float
-    failure: str  # "ename: evalue" of every error (and any stderr) the cell printed
+    failure: str  # what the student's feedback shows of the cell's errors ("ename: evalue") and stderr
 
 
 @dataclass
 class Graded:
     student: str
-    seconds: float  # wall-clock time of the autograde call
-    cpu_seconds: float  # CPU time of the grader and its kernel: what the submission costs on an idle machine
+    status: str  # coursekit's: "graded", "timed out" or "failed"
+    flags: list[str]  # coursekit's reasons to review the submission by hand (suspicious code, tampering)
+    error: str | None  # coursekit itself failed (not the submission)
+    seconds: float  # wall-clock time of the grade call
+    cpu_seconds: float  # CPU time of the grader process and of the sandboxed kernel it started
     cells: dict[str, CellGrade] = field(default_factory=dict)
 
     @property
@@ -216,99 +277,135 @@ class Graded:
         return {grade_id for grade_id, cell in self.cells.items() if cell.score < cell.max_score}
 
 
-def init_worker() -> None:
-    """nbgrader runs ``alembic`` from PATH when it creates a gradebook: put this interpreter's scripts first."""
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+def grading_task(assignment: str, student: str, notebooks: dict[str, nbformat.NotebookNode]):
+    """The ``GradingTask`` ``coursekit grade`` would build for these notebooks in ``submitted/<student>/``.
+
+    The repository root is the course (its ``nbgrader_config.py``): sources, nbgrader settings, release files and
+    the folders student code must never see come from it; the sandbox is required, never skipped.
+    """
+    from coursekit.course import Course
+    from coursekit.grading import GradingTask
+    from coursekit.sandbox import SandboxLimits
+
+    course = Course.load(REPO)
+    return GradingTask(
+        assignment,
+        student,
+        {name: nbformat.writes(notebook).encode() for name, notebook in notebooks.items()},
+        course.sources(assignment),
+        SandboxLimits(protect=course.protected_paths(), require_sandbox=True),
+        course.nbgrader_settings(),
+        course.release_files(assignment),
+    )
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the kernels it started)."""
+def _failures(result, source: nbformat.NotebookNode) -> dict[str, str]:
+    """grade_id -> the errors and stderr of that test cell of a ``NotebookResult``, as the student's feedback shows
+    them (none when coursekit could not run the notebook at all)."""
+    from coursekit.redact import hidden_lines, redact_notebook
+
+    if result.notebook is None:
+        return {}
+    graded = redact_notebook(
+        nbformat.reads(result.notebook, as_version=4), hidden_lines(cell.source for cell in source.cells)
+    )
+    return {
+        nbgrader_meta(cell)["grade_id"]: "\n".join(
+            f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
+            for out in cell.outputs
+            if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
+        )
+        for cell in filter(is_test, graded.cells)
+    }
+
+
+def grade_submission(assignment: str, student: str, answers: str) -> Graded:
+    """Grade ``submission(assignment, answers)`` as ``student`` with :func:`coursekit.grading.grade`."""
+    from coursekit.grading import grade
+
+    task = grading_task(assignment, student, submission(assignment, answers))
+    start = time.perf_counter()
+    with CpuMeter() as cpu:
+        result = grade(task)
+    graded = Graded(student, result.status, result.flags, None, time.perf_counter() - start, cpu.seconds)
+    sources = read_notebooks(SOLUTIONS / assignment)
+    for notebook in result.notebooks:
+        graded.error = graded.error or notebook.error
+        failures = _failures(notebook, sources[notebook.name])
+        for grade_id, (score, max_score) in notebook.scores.items():
+            graded.cells[grade_id] = CellGrade(score, max_score, failures.get(grade_id, ""))
+    return graded
+
+
+# -- CPU time, the sandboxed kernel's included --------------------------------------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds of this process and of every process it starts while the ``with`` block runs.
+
+    ``getrusage`` counts only the children this process waits for, and their waited-for children. A sandboxed kernel
+    runs below bubblewrap's init, which dies with it unwaited, so its time never reaches us: a thread reads
+    ``/proc/<pid>/stat`` of every process below our children every ``interval`` seconds and keeps each one's last
+    value. A kernel is idle from its last cell until it is killed, so the sampling misses at most a few ticks of it.
+    """
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.seconds = 0.0
+        self._ticks: dict[tuple[int, str], int] = {}  # (pid, start time) -> utime + stime, in clock ticks
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample_until_done, daemon=True)
+
+    def __enter__(self) -> CpuMeter:
+        if not Path(f"/proc/self/task/{threading.get_native_id()}/children").is_file():
+            raise RuntimeError("CpuMeter needs Linux's /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)")
+        self._start = _own_cpu_seconds()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self._sample()
+        grandchildren = sum(self._ticks.values()) / os.sysconf("SC_CLK_TCK")
+        self.seconds = _own_cpu_seconds() - self._start + grandchildren
+
+    def _sample_until_done(self) -> None:
+        while not self._done.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        children = _children(os.getpid())
+        for pid in _descendants(children):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:  # it ended since we listed it
+                continue
+            self._ticks[pid, fields[19]] = int(fields[11]) + int(fields[12])  # utime + stime; key: start time
+
+
+def _own_cpu_seconds() -> float:
+    """CPU time of this process and of the children it waited for."""
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
-def _config(root: Path):
-    """The repository's ``nbgrader_config.py``, pointed at a scratch course directory with its own gradebook."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    config.Application.log_level = "ERROR"
-    return config
-
-
-def _course(root: Path):
-    """An nbgrader ``CourseDirectory`` (and its config) for the scratch course at ``root``."""
-    from nbgrader.coursedir import CourseDirectory
-
-    config = _config(root)
-    return config, CourseDirectory(config=config)
+def _children(pid: int) -> list[int]:
+    """The processes any thread of ``pid`` started that still run."""
+    found = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in listing.read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
-def _run(app_class, root: Path, assignment: str, student: str = ".") -> None:
-    from nbgrader.utils import capture_log
-
-    config, coursedir = _course(root)
-    coursedir.assignment_id, coursedir.student_id = assignment, student
-    app = app_class(coursedir=coursedir, config=config)
-    app.force = True
-    result = capture_log(app)
-    if not result["success"]:
-        raise RuntimeError(
-            f"nbgrader {app_class.__name__} failed for {student}/{assignment}:\n"
-            f"{result.get('log', '')}\n{result['error']}"
-        )
-
-
-def generate_release(root: str, assignment: str) -> str:
-    """Copy ``solutions/<assignment>`` into a fresh course at ``root``, generate its release; return the release dir."""
-    from nbgrader.converters import GenerateAssignment
-
-    root = Path(root)
-    _, coursedir = _course(root)
-    source = root / coursedir.source_directory / assignment
-    shutil.copytree(SOLUTIONS / assignment, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    _run(GenerateAssignment, root, assignment)
-    return str(root / coursedir.release_directory / assignment)
-
-
-def submission(assignment: str, what: str) -> dict[str, nbformat.NotebookNode]:
-    """The notebooks a student hands in: ``"source"``, ``"release"`` (unchanged), or a variant file's path."""
-    if what == "source":
-        return read_notebooks(SOLUTIONS / assignment)
-    if what == "release":
-        return read_notebooks(EXERCISES / assignment)
-    return apply_variant(read_notebooks(SOLUTIONS / assignment), Path(what))
-
-
-def autograde(template: str, root: str, assignment: str, student: str, what: str) -> Graded:
-    """Autograde ``submission(assignment, what)`` as ``student`` in a copy, at ``root``, of the course ``template``."""
-    from nbgrader.api import Gradebook
-    from nbgrader.converters import Autograde
-
-    template, root = Path(template), Path(root)
-    _, coursedir = _course(root)
-    root.mkdir(parents=True)
-    shutil.copy(template / "gradebook.db", root / "gradebook.db")
-    shutil.copytree(template / coursedir.source_directory, root / coursedir.source_directory)
-    submitted = root / coursedir.submitted_directory / student / assignment
-    submitted.mkdir(parents=True)
-    for name, notebook in submission(assignment, what).items():
-        nbformat.write(notebook, submitted / f"{name}.ipynb")
-    start, start_cpu = time.perf_counter(), _cpu_seconds()
-    _run(Autograde, root, assignment, student)
-    graded = Graded(student, time.perf_counter() - start, _cpu_seconds() - start_cpu)
-    failures = {}
-    for path in (root / coursedir.autograded_directory / student / assignment).glob("*.ipynb"):
-        for cell in filter(is_test, nbformat.read(path, as_version=4).cells):
-            failures[nbgrader_meta(cell)["grade_id"]] = "\n".join(
-                f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
-                for out in cell.outputs
-                if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
-            )
-    with Gradebook(coursedir.db_url) as gradebook:
-        for notebook in gradebook.find_submission(assignment, student).notebooks:
-            for grade in notebook.grades:
-                graded.cells[grade.name] = CellGrade(grade.score, grade.max_score, failures.get(grade.name, ""))
-    return graded
+def _descendants(pids: list[int]) -> list[int]:
+    """Every process that ``pids`` started, and that those started, and so on (``pids`` excluded)."""
+    found, parents = [], list(pids)
+    while parents:
+        children = _children(parents.pop())
+        found += children
+        parents += children
+    return found

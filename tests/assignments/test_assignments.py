@@ -1,10 +1,13 @@
 """The nbgrader assignments, checked on the real notebooks (conventions: tests/assignments/README.md).
 
 For every ``solutions/<assignment>/``: the committed release is exactly what ``nbgrader generate_assignment``
-produces now and holds no solution and no hidden test; the source autograded as a submission earns full marks; the
-release submitted unchanged earns zero; every ``tests/assignments/<assignment>/wrong_*.py`` loses exactly the points
-it declares with a message naming its bug, and every ``right_*.py`` earns full marks. Autograding runs in a pool of
-two worker processes, each job in its own scratch course with its own gradebook.
+produces now and holds no solution and no hidden test. Every submission is graded by coursekit, the grader students
+get (``coursekit.grading.grade``: sandboxed, cell by cell, output budget, integrity guard): the release filled in with
+the source's solutions earns full marks; the release handed in unchanged earns zero; the release filled in with each
+``tests/assignments/<assignment>/wrong_*.py`` loses exactly the points it declares with a message naming its bug (in
+the text the student's feedback shows), and with each ``right_*.py`` earns full marks. coursekit grades every submission
+completely and flags none for review (not even one that hands its work to dnnopt: the hidden tests zero it, and the
+scan sees nothing suspicious in an import). Releases and grading run in a pool of two worker processes.
 """
 
 from __future__ import annotations
@@ -42,12 +45,10 @@ def course(request, tmp_path_factory):
         }
     )
     scratch = tmp_path_factory.mktemp("courses")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=harness.init_worker) as pool:
-        releases = {a: pool.submit(harness.generate_release, str(scratch / a / "template"), a) for a in wanted}
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        releases = {a: pool.submit(harness.generate_release, str(scratch / a), a) for a in wanted}
         jobs = {}
         for a in wanted:
-            releases[a].result()  # grading copies the gradebook this generation writes
             submissions = {
                 "source": "source",
                 "source_again": "source",
@@ -55,10 +56,8 @@ def course(request, tmp_path_factory):
                 **{path.stem: str(path) for path in harness.variant_paths(a)},
             }
             jobs[a] = {
-                student: pool.submit(
-                    harness.autograde, str(scratch / a / "template"), str(scratch / a / student), a, student, what
-                )
-                for student, what in submissions.items()
+                student: pool.submit(harness.grade_submission, a, student, answers)
+                for student, answers in submissions.items()
             }
 
         def results(assignment: str):
@@ -123,16 +122,24 @@ def test_first_test_cell_embeds_the_hidden_preamble(assignment):
 # -- grading ------------------------------------------------------------------------------------------------------
 
 
+def graded_unflagged(graded: harness.Graded, what: str) -> None:
+    """coursekit graded the whole submission (no internal error, nothing timed out) and flagged nothing."""
+    assert graded.error is None and graded.status == "graded", f"{what}: {graded.status}, {graded.error}"
+    assert graded.flags == [], f"coursekit flags {what} for review: {graded.flags}"
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_earns_full_marks_quickly_and_deterministically(course, assignment):
     _, graded = course(assignment)
     source = graded["source"].result()
+    graded_unflagged(source, "the solutions")
     assert source.max_score > 0 and source.lost() == set(), {
         grade_id: source.cells[grade_id].failure for grade_id in source.lost()
     }
-    # CPU time, not wall time: the grader and its kernel, unaffected by whatever else shares the machine
+    # CPU time, not wall time: unaffected by whatever else shares the machine
     assert source.cpu_seconds < MAX_SECONDS_PER_SUBMISSION, (
-        f"autograding took {source.cpu_seconds:.1f} s of CPU ({source.seconds:.1f} s wall)"
+        f"grading the solutions took {source.cpu_seconds:.1f} s of CPU in the grader process and its sandboxed "
+        f"kernel ({source.seconds:.1f} s wall); the limit is {MAX_SECONDS_PER_SUBMISSION:g} s"
     )
     again = graded["source_again"].result()
     assert {k: c.score for k, c in again.cells.items()} == {k: c.score for k, c in source.cells.items()}
@@ -142,6 +149,7 @@ def test_source_earns_full_marks_quickly_and_deterministically(course, assignmen
 def test_release_submitted_unchanged_earns_only_free_points(course, assignment):
     _, graded = course(assignment)
     release = graded["release"].result()
+    graded_unflagged(release, "the unchanged release")
     paid = {grade_id for grade_id in release.cells if not grade_id.startswith(harness.FREE_PREFIX)}
     assert release.lost() == paid, f"the unchanged release earns points in {sorted(paid - release.lost())}"
     assert all(release.cells[grade_id].score == 0 for grade_id in paid)
@@ -158,6 +166,7 @@ def test_variant_loses_exactly_the_declared_points(course, assignment, path):
     variant = harness.read_variant(path)
     _, graded = course(assignment)
     result = graded[variant.name].result()  # re-raises here if the variant file could not be applied
+    graded_unflagged(result, path.name)
     unknown = variant.loses - set(result.cells)
     assert not unknown, f"{path.name} declares unknown grade ids {sorted(unknown)}"
     failures = {grade_id: result.cells[grade_id].failure for grade_id in result.lost()}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from tqdm import tqdm
 
 from . import cluster
-from .course import Course, CourseError
+from .course import Course, CourseError, check_student_id
 from .gradebook import GradebookWriter
 from .grading import GradingResult
 from .limits import SandboxLimits
@@ -131,6 +131,8 @@ def grade_assignment(
     limits = replace(limits, protect=limits.protect + course.protected_paths())
     writer = GradebookWriter(course, assignment)
     summary = BatchSummary(assignment)
+    for student in students or ():
+        check_student_id(student)
     submitted = course.students(assignment)
     unknown = sorted(set(students or ()) - set(submitted))
     if unknown:

@@ -17,7 +17,7 @@ from .grading import CONFIG_SECTIONS, MAX_NOTEBOOK_BYTES, GradingTask
 from .limits import SandboxLimits
 from .submission import read_submission
 
-__all__ = ["Course", "CourseError"]
+__all__ = ["Course", "CourseError", "check_student_id"]
 
 STATE_DIR = ".coursekit"  # coursekit's own bookkeeping, next to gradebook.db
 

@@ -324,6 +324,7 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
         nb = parse_notebook(data)
     except Exception as error:
         return _zero(task, name, f"not a valid notebook ({_first_line(error)}){_truncation(data)}")
+    _deduplicate(nb)
     flags = ["empty notebook (no cells)"] if not nb.cells else []
     flags += _tampering(nb, source.release) + _reordered(nb, source.release) + _suspicious(nb, source)
     config = Config(task.config)
@@ -362,12 +363,17 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
 def parse_notebook(data: bytes) -> nbformat.NotebookNode:
     """A submitted file as a valid notebook, read as leniently as Jupyter opens it; raises otherwise.
 
-    A UTF-8 byte order mark (some Windows editors) is skipped; cell ids in a notebook that says it
-    is older than nbformat 4.5 (jupytext, some VS Code versions) make it a 4.5 notebook; missing
-    or repeated cell ids (VS Code's new cells, copied cells) are repaired. nbformat's warnings
-    and log lines about all this would reach the instructor's terminal, so none are emitted.
+    A UTF-8 byte order mark (some Windows editors) is skipped; outputs are dropped before the
+    notebook is validated (grading clears them anyway, and editors have written invalid ones,
+    e.g. VS Code's ``transient`` key); cell ids in a notebook that says it is older than
+    nbformat 4.5 (jupytext, some VS Code versions) make it a 4.5 notebook; missing or repeated
+    cell ids (VS Code's new cells, copied cells) are repaired. nbformat's warnings and log lines
+    about all this would reach the instructor's terminal, so none are emitted.
     """
     nb = nbformat.convert(nbformat.reader.reads(data.decode("utf-8-sig")), 4)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
     if nb.nbformat_minor < 5 and any("id" in cell for cell in nb.get("cells", [])):
         nb.nbformat_minor = 5
     with warnings.catch_warnings():
@@ -423,19 +429,34 @@ def _tampering(nb, release) -> list[str]:
         for cell in release.cells
         if nbgrader_utils.is_locked(cell) and "grade_id" in cell.metadata.get("nbgrader", {})
     }
-    submitted = {}
-    for cell in nb.cells:
-        if (grade_id := _grade_id(cell)) in locked:
-            submitted.setdefault(grade_id, cell.source)
+    submitted = {gid: cell.source for cell in nb.cells if (gid := _grade_id(cell)) in locked}
     flags = [
         f"changed the locked cell {gid!r} (the original was restored before grading)"
         for gid, text in submitted.items()
-        if text != locked[gid]
+        if _lines(text) != _lines(locked[gid])
     ]
     flags += [
         f"deleted the locked cell {gid!r} (it was added back before grading)" for gid in locked if gid not in submitted
     ]
     return flags
+
+
+def _lines(text: str) -> list[str]:
+    """A cell's lines, whatever their line ends (a Windows editor saves CRLF)."""
+    return text.splitlines()
+
+
+def _deduplicate(nb) -> None:
+    """Copies of a cell with the same grade id (copy and paste): the last keeps it, as nbgrader's
+    ``DeduplicateIds`` intends, the others become plain cells (nbgrader 0.9 leaves them with empty
+    nbgrader metadata, which its next steps cannot read)."""
+    seen = set()
+    for cell in reversed(nb.cells):
+        grade_id = _grade_id(cell)
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+        elif grade_id is not None:
+            seen.add(grade_id)
 
 
 def _reordered(nb, release) -> list[str]:

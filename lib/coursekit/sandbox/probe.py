@@ -114,7 +114,7 @@ def explain_bwrap_failure(stderr: str, sysctl: Path = SYSCTL, *, root: bool = Fa
         )
     return (
         f"bubblewrap is installed but cannot create a sandbox here ({first}): in a container, allow it "
-        "user namespaces (e.g. Docker's --security-opt seccomp=unconfined) or grade on the host"
+        "user namespaces (Docker: --security-opt seccomp=unconfined) or grade on the host"
     )
 
 

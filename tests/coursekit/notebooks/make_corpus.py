@@ -27,6 +27,7 @@ LANGUAGE_INFO = {  # what ipykernel reports, saved by JupyterLab, Notebook and V
     "pygments_lexer": "ipython3",
     "version": PYTHON,
 }
+IPYKERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 PRINTS = {  # what the release's own code cells print once the answers are right
     "code-13": "1.2e-10\n",
     "code-17": "simulated mean 2.9982 (expected 3.0), simulated variance 2.2487\n",
@@ -71,6 +72,13 @@ def _executed(nb: dict) -> dict:
     return nb
 
 
+def _ran_in(kernelspec: dict, **metadata) -> dict:
+    """The answered notebook after Run All in an editor whose kernel is ``kernelspec``."""
+    nb = _executed(answered())
+    nb["metadata"] = {"kernelspec": kernelspec, "language_info": LANGUAGE_INFO, **metadata}
+    return nb
+
+
 def _new_cell(source: str, *, cell_id: str | None) -> dict:
     cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
     if cell_id is not None:
@@ -89,11 +97,7 @@ def _dump(nb: dict, indent: int = 1) -> str:
 
 # -- editors ----------------------------------------------------------------------------------
 def jupyterlab4() -> str:
-    nb = _executed(answered())
-    nb["metadata"] = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": LANGUAGE_INFO,
-    }
+    nb = _ran_in(IPYKERNEL)
     scratch = _new_cell("x = np.ones((2, 3))\ndropout_forward(x, 0.5, True, np.random.default_rng(0))[0]", cell_id=None)
     scratch["id"] = str(uuid.UUID(int=0x5EED))  # JupyterLab 4 gives new cells a UUID
     scratch["metadata"] = {"tags": []}
@@ -103,11 +107,7 @@ def jupyterlab4() -> str:
 
 
 def notebook7() -> str:
-    nb = _executed(answered())
-    nb["metadata"] = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": LANGUAGE_INFO,
-    }
+    nb = _ran_in(IPYKERNEL)
     for cell in _code_cells(nb):
         if cell.get("id") == "code-21":
             cell["metadata"]["scrolled"] = True
@@ -117,12 +117,10 @@ def notebook7() -> str:
 
 def vscode() -> str:
     """VS Code's Jupyter extension: a virtualenv's kernelspec, the interpreter hash, and cells it adds without ids."""
-    nb = _executed(answered())
-    nb["metadata"] = {
-        "kernelspec": {"display_name": ".venv", "language": "python", "name": "python3"},
-        "language_info": LANGUAGE_INFO,
-        "vscode": {"interpreter": {"hash": "3f2b1c0e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"}},
-    }
+    nb = _ran_in(
+        {"display_name": ".venv", "language": "python", "name": "python3"},
+        vscode={"interpreter": {"hash": "3f2b1c0e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"}},
+    )
     nb["cells"].insert(_index(nb, "dropout_backward") + 1, _new_cell("print(dropout_backward)", cell_id=None))
     return _dump(nb)
 

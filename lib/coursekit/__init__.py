@@ -7,6 +7,7 @@ entry point for one submission is :func:`coursekit.grading.grade`, a pure functi
 ==================  ===============================================================================
 ``cli``             the command (standard library only until a command runs)
 ``course``          an nbgrader course folder: paths, submissions, one :class:`GradingTask` each
+``submission``      a student's folder read without following links or blocking on pipes
 ``release``         nbgrader's ``generate_assignment``, then checks on the release
 ``batch``           grade an assignment on Dask workers, resumably; ``cluster`` runs them
 ``grading``         grade one submission: nbgrader's sanitize steps, execution, scores

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from tqdm import tqdm
 
 from . import cluster
-from .course import Course
+from .course import Course, CourseError, check_student_id
 from .gradebook import GradebookWriter
 from .grading import GradingResult
 from .limits import SandboxLimits
@@ -37,9 +38,11 @@ class BatchSummary:
     not_graded: list[GradingResult] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # per submission, worker time
     workers: Counter = field(default_factory=Counter)  # worker address -> submissions graded
+    unsandboxed: int = 0  # submissions whose code ran without a sandbox (--unsandboxed)
 
     def add(self, result: GradingResult, worker: str | None = None) -> None:
         self.counts[result.status] += 1
+        self.unsandboxed += not result.sandboxed
         if worker is not None:
             self.workers[worker] += 1
         self.seconds.append(sum(nb.seconds for nb in result.notebooks))
@@ -52,6 +55,11 @@ class BatchSummary:
         """A plain-text summary: totals, then one line per submission worth a look."""
         done = sum(self.counts.values())
         lines = [f"coursekit grade {self.assignment}: {done} graded now, {self.skipped} already graded (skipped)"]
+        if self.unsandboxed:
+            lines.append(
+                f"  !!! UNSANDBOXED: {self.unsandboxed} submissions ran WITHOUT a sandbox (--unsandboxed): their "
+                "code had your permissions (your files, the course folder, the gradebook, the network) !!!"
+            )
         for label, value in [
             ("graded", self.counts["graded"]),
             ("timed out", self.counts["timed out"]),
@@ -72,8 +80,21 @@ class BatchSummary:
             for student, result in sorted(review.items()):
                 why = "; ".join(result.flags) or "-"
                 score = f"{result.score:g}/{result.max_score:g}"
-                lines.append(f"  {student:<16} {result.status:<10} {score:>9}  {why}")
+                lines.append(f"  {_padded(_shown(student), 16)} {result.status:<10} {score:>9}  {why}")
         return "\n".join(lines)
+
+
+def _shown(student: str) -> str:
+    """A student id as the table shows it: as is, or quoted when spaces or control characters would hide
+    where it ends."""
+    plain = student.isprintable() and not any(c.isspace() for c in student)
+    return student if plain else repr(student)
+
+
+def _padded(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (wide characters such as 学 take two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - columns, 0)
 
 
 def grade_assignment(
@@ -99,9 +120,10 @@ def grade_assignment(
     limits : SandboxLimits, optional
         Sandbox bounds; the course's private folders are added to ``protect``.
     force : bool
-        Grade again even submissions whose ledger says they are done.
+        Grade again even submissions whose ledger says they are done. A submission graded
+        without a sandbox is graded again by any run that is not ``limits.unsandboxed``.
     students : list of str, optional
-        Only these students.
+        Only these students (ValueError for one without a submission).
     scheduler : str, optional
         Address of a Dask scheduler whose workers grade (default: a local cluster).
     """
@@ -109,19 +131,24 @@ def grade_assignment(
     limits = replace(limits, protect=limits.protect + course.protected_paths())
     writer = GradebookWriter(course, assignment)
     summary = BatchSummary(assignment)
+    for student in students or ():
+        check_student_id(student)
+    submitted = course.students(assignment)
+    unknown = sorted(set(students or ()) - set(submitted))
+    if unknown:
+        raise CourseError(f"no submission of {assignment!r} by {', '.join(map(repr, unknown))} in submitted/")
     tasks = []
-    for student in students or course.students(assignment):
+    for student in students or submitted:
         task = course.task(assignment, student, limits)
-        ledger = writer.ledger(student)
-        if not force and ledger is not None and ledger.get("complete") and ledger.get("key") == task.key():
-            summary.skipped += 1
-        else:
+        if force or not _done(writer.ledger(student), task, limits):
             tasks.append(task)
+        else:
+            summary.skipped += 1
     if not tasks:
         return summary
     local_workers = min(workers or os.cpu_count() or 1, len(tasks))
     with (
-        cluster.connect(scheduler, local_workers, require_sandbox=limits.require_sandbox) as client,
+        cluster.connect(scheduler, local_workers, unsandboxed=limits.unsandboxed) as client,
         tqdm(
             total=len(tasks), unit="submission", disable=not sys.stderr.isatty(), desc=f"grading {assignment}"
         ) as progress,
@@ -131,3 +158,14 @@ def grade_assignment(
             summary.add(result, worker)
             progress.update()
     return summary
+
+
+def _done(ledger: dict | None, task, limits: SandboxLimits) -> bool:
+    """Whether the ledger holds this task's grade already: complete, with the same inputs, and
+    sandboxed unless this run is unsandboxed too (entries from before the field count as sandboxed)."""
+    return (
+        ledger is not None
+        and ledger.get("complete", False)
+        and ledger.get("key") == task.key()
+        and (ledger.get("sandboxed", True) or limits.unsandboxed)
+    )

@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 from .limits import SandboxLimits
@@ -80,12 +81,20 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.max_procs,
         help="processes and threads per sandbox (default: %(default)s)",
     )
-    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument(
+        "--student", action="append", help="only this student (repeatable; an id starting with - as --student=-x)"
+    )
     grade.add_argument(
         "--force", action="store_true", help="grade again submissions already graded with the same inputs"
     )
     grade.add_argument(
-        "--require-sandbox", action="store_true", help="fail instead of running student code without bubblewrap"
+        "--unsandboxed",
+        action="store_true",
+        help="where bubblewrap is missing or fails, run student code anyway: it runs with YOUR permissions "
+        "(your files, the course folder, the gradebook, the network); without this flag grading refuses",
+    )
+    grade.add_argument(
+        "--require-sandbox", action="store_true", help="deprecated, no effect: the sandbox is always required now"
     )
 
     feedback = commands.add_parser("feedback", help="HTML feedback without hidden tests")
@@ -116,8 +125,8 @@ def _release(course: Course, args) -> int:
 
 def _grade(course: Course, args) -> int:
     from .batch import grade_assignment
-    from .cluster import ClusterError
-    from .sandbox import SandboxError, capabilities
+    from .cluster import LOCAL, ClusterError, check_sandboxes
+    from .sandbox import SandboxUnavailableWarning, capabilities
 
     # importing distributed set its loggers to INFO, a line per worker joining and leaving
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -133,23 +142,28 @@ def _grade(course: Course, args) -> int:
         memory_mb=args.memory_mb,
         output_kb=args.output_kb,
         max_procs=args.max_procs,
-        require_sandbox=args.require_sandbox,
+        unsandboxed=args.unsandboxed,
     )
+    if args.require_sandbox:
+        print("coursekit: note: --require-sandbox is the default now and has no effect", file=sys.stderr)
     if args.scheduler is None:  # student code runs on this machine (a cluster checks its own)
-        caps = capabilities()
-        print(caps.describe(), file=sys.stderr)
-        if caps.bwrap is None and args.require_sandbox:
-            raise SandboxError("bubblewrap is unavailable and --require-sandbox was given")
+        with warnings.catch_warnings():  # said once below, not as Python warnings
+            warnings.simplefilter("ignore", SandboxUnavailableWarning)
+            caps = capabilities()
+        check_sandboxes({LOCAL: caps}, args.unsandboxed)
+        print(caps.describe(), *[f"warning: {note}" for note in caps.warnings], sep="\n", file=sys.stderr)
     try:
-        summary = grade_assignment(
-            course,
-            args.assignment,
-            workers=args.workers,
-            limits=limits,
-            force=args.force,
-            students=args.student,
-            scheduler=args.scheduler,
-        )
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            summary = grade_assignment(
+                course,
+                args.assignment,
+                workers=args.workers,
+                limits=limits,
+                force=args.force,
+                students=args.student,
+                scheduler=args.scheduler,
+            )
     except ClusterError as error:
         print(f"coursekit: error: {error}", file=sys.stderr)
         return 2
@@ -160,6 +174,11 @@ def _grade(course: Course, args) -> int:
         return 130
     print(summary.table())
     return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line for the instructor, without the source line Python would quote."""
+    print(f"coursekit: warning: {message}", file=sys.stderr)
 
 
 def _feedback(course: Course, args) -> int:

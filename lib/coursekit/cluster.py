@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -35,7 +36,7 @@ from distributed.utils import get_mp_context
 from .grading import GradingResult, GradingTask, NotebookResult, grade
 from .sandbox import Capabilities, SandboxError, SandboxUnavailableWarning, capabilities
 
-__all__ = ["ClusterError", "connect", "grade_on_cluster", "grade_on_worker", "not_graded"]
+__all__ = ["ClusterError", "check_sandboxes", "connect", "grade_on_cluster", "grade_on_worker", "not_graded"]
 
 ALLOWED_FAILURES = 2  # local cluster: a submission may see 3 workers die before it is flagged
 TASK_RETRIES = 1  # an error raised on a worker (not a death) is tried once more
@@ -44,6 +45,7 @@ WORKER_WAIT = 60.0  # seconds to wait for a worker to join, at the start or mid-
 POLL_SECONDS = 0.1  # while waiting for a result
 RESUME = "finished submissions are saved: run the same command again to grade the rest"
 CONNECT_TIMEOUT = 30.0  # seconds to reach the scheduler
+LOCAL = "this machine"  # who grades with a local cluster, for check_sandboxes
 
 
 class ClusterError(RuntimeError):
@@ -68,7 +70,7 @@ def grade_on_worker(task: GradingTask) -> tuple[GradingResult, str]:
 
 # -- in the instructor's process ------------------------------------------------------------
 @contextlib.contextmanager
-def connect(scheduler: str | None, workers: int, *, require_sandbox: bool = False) -> Iterator[Client]:
+def connect(scheduler: str | None, workers: int, *, unsandboxed: bool = False) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of ``workers`` local worker processes.
 
     Parameters
@@ -78,10 +80,12 @@ def connect(scheduler: str | None, workers: int, *, require_sandbox: bool = Fals
         cluster on this machine.
     workers : int
         Worker processes of the local cluster (ignored with a scheduler).
-    require_sandbox : bool
-        Refuse a cluster with a worker that cannot run bubblewrap.
+    unsandboxed : bool
+        Accept workers (or, locally, a machine) without a working bubblewrap, with a warning;
+        otherwise they are refused with a :class:`SandboxError` saying what is missing.
     """
     if scheduler is None:
+        check_sandboxes({LOCAL: _sandbox()}, unsandboxed)
         with dask.config.set(
             {
                 "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
@@ -106,7 +110,7 @@ def connect(scheduler: str | None, workers: int, *, require_sandbox: bool = Fals
     except (OSError, ValueError) as error:
         raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     with client:
-        _check_workers(client, scheduler, require_sandbox)
+        _check_workers(client, scheduler, unsandboxed)
         yield client
 
 
@@ -116,8 +120,8 @@ def _preload_grading() -> None:
     context.set_forkserver_preload(["distributed", "coursekit.grading"])
 
 
-def _check_workers(client: Client, scheduler: str, require_sandbox: bool) -> None:
-    """Wait for a worker; fail early on workers that cannot grade, warn about unsandboxed ones."""
+def _check_workers(client: Client, scheduler: str, unsandboxed: bool) -> None:
+    """Wait for a worker; fail early on workers that cannot grade or cannot sandbox."""
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except TimeoutError:
@@ -133,12 +137,23 @@ def _check_workers(client: Client, scheduler: str, require_sandbox: bool) -> Non
             "these workers cannot run coursekit (install this project, with the "
             "same version, on every worker):\n" + "\n".join(lines)
         )
-    unsandboxed = sorted(worker for worker, caps in reports.items() if caps.bwrap is None)
-    if unsandboxed and require_sandbox:
-        raise SandboxError(f"workers without bubblewrap and --require-sandbox was given: {', '.join(unsandboxed)}")
-    for worker in unsandboxed:
+    check_sandboxes({f"worker {worker}": caps for worker, caps in reports.items()}, unsandboxed)
+
+
+def check_sandboxes(reports: dict[str, Capabilities], unsandboxed: bool) -> None:
+    """Refuse where student code cannot be sandboxed, unless ``unsandboxed``: then warn.
+
+    ``reports`` maps who grades (:data:`LOCAL`, ``"worker tcp://..."``) to its capabilities.
+    """
+    without = {where: caps.missing for where, caps in sorted(reports.items()) if caps.bwrap is None}
+    if without and not unsandboxed:
+        reasons = "; ".join(
+            missing if where == LOCAL else f"on {where}, {missing}" for where, missing in without.items()
+        )
+        raise SandboxError(f"{reasons}; or pass --unsandboxed to run student code with your permissions")
+    for where in without:
         warnings.warn(
-            f"worker {worker} runs student code WITHOUT a sandbox: {'; '.join(reports[worker].warnings)}",
+            f"{where} runs student code WITHOUT a sandbox, with your permissions (--unsandboxed)",
             SandboxUnavailableWarning,
             stacklevel=3,
         )
@@ -162,7 +177,8 @@ def grade_on_cluster(client: Client, tasks: Iterable[GradingTask]) -> Iterator[t
             task = next(waiting, None)
             if task is None:
                 return
-            key = f"coursekit-grade-{task.assignment}-{task.student}-{task.key()[:12]}"
+            # no student id in the key: Dask splits keys on "-", and ids may hold anything
+            key = "coursekit-grade-" + hashlib.sha256(f"{task.student}\0{task.key()}".encode()).hexdigest()[:24]
             running[key] = task
             finished.add(client.submit(grade_on_worker, task, key=key, retries=TASK_RETRIES))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +15,9 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from .grading import CONFIG_SECTIONS, MAX_NOTEBOOK_BYTES, GradingTask
 from .limits import SandboxLimits
+from .submission import read_submission
 
-__all__ = ["Course", "CourseError"]
+__all__ = ["Course", "CourseError", "check_student_id"]
 
 STATE_DIR = ".coursekit"  # coursekit's own bookkeeping, next to gradebook.db
 
@@ -100,13 +103,38 @@ class Course:
         return names
 
     def students(self, assignment: str) -> list[str]:
-        """Students with a ``submitted/<student>/<assignment>/`` folder, sorted."""
+        """Students with something at ``submitted/<student>/<assignment>``, sorted.
+
+        Links are listed, not followed (their submissions end flagged): a student folder that is
+        a link counts when its target has the assignment, the assignment's entry counts whatever
+        it is.
+        """
         submitted = self.root / self.coursedir.submitted_directory
         if not submitted.is_dir():
             return []
-        return sorted(
-            p.name for p in submitted.iterdir() if p.is_dir() and self.submitted_dir(assignment, p.name).is_dir()
-        )
+        students = []
+        for entry in os.scandir(submitted):
+            base, parts = self._submission_path(assignment, entry.name)
+            if entry.is_dir(follow_symlinks=False) or entry.is_symlink():
+                if os.path.lexists(base.joinpath(*parts)):
+                    students.append(entry.name)
+        return sorted(students)
+
+    def _submission_path(self, assignment: str, student: str) -> tuple[Path, list[str]]:
+        """``(base, parts)``: the instructor's folder above the student's, and the path below it.
+
+        With nbgrader's default layout, ``(<root>/submitted, [student, assignment])``.
+        """
+        check_student_id(student)
+        structure = self.coursedir.directory_structure.split("/")
+        first = next(i for i, part in enumerate(structure) if "{student_id}" in part)
+        names = {
+            "nbgrader_step": self.coursedir.submitted_directory,
+            "student_id": student,
+            "assignment_id": assignment,
+        }
+        formatted = [part.format(**names) for part in structure]
+        return self.root.joinpath(*formatted[:first]), formatted[first:]
 
     def nbgrader_settings(self) -> dict:
         """The parts of the configuration that grading uses, as plain JSON-able values."""
@@ -119,47 +147,59 @@ class Course:
         }
 
     def release_files(self, assignment: str) -> dict[str, bytes]:
-        """The release's other files (data students got next to the notebooks), by name."""
+        """The release's other files (data students got next to the notebooks), by name.
+
+        Raises CourseError for a link or a special file there: its contents would go into every
+        sandbox, so the release must hold the files themselves.
+        """
         release = self.release_dir(assignment)
-        return {
-            p.name: p.read_bytes()
-            for p in sorted(release.glob("*"))
-            if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size < 16 << 20
-        }
+        files = {}
+        for path in sorted(release.iterdir()):
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode) or path.suffix == ".ipynb":
+                continue
+            if not stat.S_ISREG(mode):
+                raise CourseError(
+                    f"{path} is not a regular file (a link?): put the file itself in the release, "
+                    "since its contents are copied into every student's sandbox"
+                )
+            if path.stat().st_size < 16 << 20:
+                files[path.name] = path.read_bytes()
+        return files
 
     def task(self, assignment: str, student: str, limits: SandboxLimits) -> GradingTask:
-        """Read one submission (and the assignment's source) into a :class:`GradingTask`."""
+        """Read one submission (without following links, see :mod:`coursekit.submission`) and the
+        assignment's source into a :class:`GradingTask`."""
         sources = self.sources(assignment)
-        folder = self.submitted_dir(assignment, student)
-        submitted = {name: _read_capped(folder / f"{name}.ipynb") for name in sources}
+        base, parts = self._submission_path(assignment, student)
+        folder = read_submission(base, parts, sorted(sources), MAX_NOTEBOOK_BYTES)
         return GradingTask(
             assignment,
             student,
-            submitted,
+            folder.notebooks,
             sources,
             limits,
             self.nbgrader_settings(),
             self.release_files(assignment),
-            _timestamp(folder / "timestamp.txt"),
+            _timestamp(folder.timestamp, student),
+            folder.flags,
         )
 
 
-def _timestamp(path: Path) -> str | None:
-    """nbgrader's submission time, if the file holds one it can parse (else None, logged)."""
-    if not path.is_file():
+def check_student_id(student: str) -> str:
+    """``student`` if it can name a folder of its own; ValueError naming the problem otherwise."""
+    if student in ("", ".", "..") or "/" in student or "\0" in student:
+        raise ValueError(f"{student!r} is not a student id: it must be a folder name (not empty, '.', '..', no '/')")
+    return student
+
+
+def _timestamp(text: str | None, student: str) -> str | None:
+    """nbgrader's submission time, if ``timestamp.txt`` holds one it can parse (else None, logged)."""
+    if text is None:
         return None
-    text = path.read_text(errors="replace").strip()
     try:
         parse_utc(text)
     except (ValueError, OverflowError):
-        logging.getLogger("coursekit").warning("ignoring %s: not a timestamp (%r)", path, text[:40])
+        logging.getLogger("coursekit").warning("ignoring %r's timestamp.txt: not a timestamp (%r)", student, text[:40])
         return None
     return text
-
-
-def _read_capped(path: Path) -> bytes | None:
-    """A submitted file's bytes (None if missing); a huge file is cut, so it fails to parse."""
-    if not path.is_file():
-        return None
-    with path.open("rb") as file:
-        return file.read(MAX_NOTEBOOK_BYTES + 1)

@@ -113,6 +113,7 @@ class GradebookWriter:
         entry = {
             "key": result.key,
             "complete": result.complete,
+            "sandboxed": result.sandboxed,
             "status": result.status,
             "score": result.score,
             "max_score": result.max_score,

@@ -24,6 +24,7 @@ import contextlib
 import copy
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import shutil
@@ -31,11 +32,14 @@ import sqlite3
 import tempfile
 import time
 import traceback
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbformat.validator import normalize
+from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
 from nbgrader import utils as nbgrader_utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (
@@ -57,6 +61,7 @@ from traitlets.config import Config
 
 from .execute import execute_notebook, is_test_cell
 from .limits import SandboxLimits
+from .sandbox import capabilities
 from .scan import defined_names, module_aliases, suspicious_code
 
 __all__ = ["GradingResult", "GradingTask", "NotebookResult", "grade"]
@@ -112,6 +117,10 @@ class GradingTask:
         Extra files placed next to the notebook while it runs (the release's data files).
     timestamp : str or None
         Submission time (nbgrader's ``timestamp.txt``), passed through to the gradebook.
+    flags : dict of str to list of str
+        What reading the submission found, by notebook name: a notebook that is a link (then
+        ``submitted`` holds None for it), a renamed file, a link beside it. Added to that
+        notebook's flags for review.
     """
 
     assignment: str
@@ -122,9 +131,15 @@ class GradingTask:
     config: dict = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     timestamp: str | None = None
+    flags: dict[str, list[str]] = field(default_factory=dict)
 
     def key(self) -> str:
-        """A digest of every input that can change the grade (for resuming and caching)."""
+        """A digest of every input that can change the grade (for resuming and caching).
+
+        Where student code may run (``limits.protect``, ``limits.unsandboxed``) is not an input
+        of the grade; the ledger records whether a submission ran sandboxed, and one graded
+        without a sandbox is graded again once there is one (:mod:`coursekit.batch`).
+        """
         digest = hashlib.sha256()
         for name in sorted(self.sources):
             data = self.submitted.get(name)
@@ -133,8 +148,10 @@ class GradingTask:
             digest.update(hashlib.sha256(self.sources[name]).digest())
         for name in sorted(self.files):
             digest.update(name.encode() + hashlib.sha256(self.files[name]).digest())
-        limits = {k: v for k, v in asdict(self.limits).items() if k != "protect"}
+        limits = {k: v for k, v in asdict(self.limits).items() if k not in ("protect", "unsandboxed")}
         digest.update(json.dumps([limits, self.config, self.timestamp], sort_keys=True).encode())
+        if self.flags:  # only then: keys of submissions read before flags existed stay valid
+            digest.update(json.dumps(self.flags, sort_keys=True).encode())
         return digest.hexdigest()
 
 
@@ -149,6 +166,7 @@ class NotebookResult:
     flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # the grader itself failed (not the student): grade again later
+    sandboxed: bool | None = None  # whether student code ran in bubblewrap; None: nothing ran
 
     @property
     def score(self) -> float:
@@ -190,6 +208,11 @@ class GradingResult:
         return [f"{nb.name}: {flag}" for nb in self.notebooks for flag in nb.flags]
 
     @property
+    def sandboxed(self) -> bool:
+        """False when student code of this submission ran outside the sandbox (``unsandboxed``)."""
+        return all(nb.sandboxed is not False for nb in self.notebooks)
+
+    @property
     def score(self) -> float:
         return sum(nb.score for nb in self.notebooks)
 
@@ -210,9 +233,10 @@ def grade(task: GradingTask) -> GradingResult:
         try:
             result = _grade_notebook(task, name)
         except Exception as error:  # a bug of ours must not stop the batch either
-            log.error("grading %s/%s/%s failed:\n%s", task.student, task.assignment, name, traceback.format_exc())
+            log.error("grading %r/%s/%s failed:\n%s", task.student, task.assignment, name, traceback.format_exc())
             result = _zero(task, name, f"internal grading error: {type(error).__name__}: {error}")
             result.error = result.flags[0]
+        result.flags[:0] = [flag for flag in task.flags.get(name, []) if flag not in result.flags]
         result.seconds = time.monotonic() - start
         notebooks.append(result)
     return GradingResult(task.assignment, task.student, task.key(), task.timestamp, notebooks)
@@ -275,13 +299,13 @@ def _prepare(assignment: str, name: str, source: str, config_json: str) -> _Sour
 
 
 # -- one notebook ---------------------------------------------------------------------------
-def _zero(task: GradingTask, name: str, flag: str) -> NotebookResult:
+def _zero(task: GradingTask, name: str, flag: str | None) -> NotebookResult:
     """No notebook could be run: every grade cell scores zero, flagged for review."""
     try:
         cells = _source_of(task, name).grade_cells
     except Exception:  # the source itself is broken: nothing to attach scores to
         cells = {}
-    return NotebookResult(name, "failed", None, {gid: [0.0, m] for gid, m in cells.items()}, [flag])
+    return NotebookResult(name, "failed", None, {gid: [0.0, m] for gid, m in cells.items()}, [flag] if flag else [])
 
 
 def _source_of(task: GradingTask, name: str) -> _Source:
@@ -292,17 +316,17 @@ def _source_of(task: GradingTask, name: str) -> _Source:
 def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
     source = _source_of(task, name)
     data = task.submitted.get(name)
-    if data is None:
-        return _zero(task, name, "missing notebook")
+    if data is None:  # the reason it was not read is among the task's flags
+        return _zero(task, name, None if task.flags.get(name) else "missing notebook")
     if len(data) > MAX_NOTEBOOK_BYTES:
         return _zero(task, name, f"notebook file larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
+        nb = parse_notebook(data)
     except Exception as error:
-        return _zero(task, name, f"not a valid notebook ({_first_line(error)})")
+        return _zero(task, name, f"not a valid notebook ({_first_line(error)}){_truncation(data)}")
+    _deduplicate(nb)
     flags = ["empty notebook (no cells)"] if not nb.cells else []
-    flags += _tampering(nb, source.release) + _suspicious(nb, source)
+    flags += _tampering(nb, source.release) + _reordered(nb, source.release) + _suspicious(nb, source)
     config = Config(task.config)
     resources = {
         "nbgrader": {
@@ -331,15 +355,52 @@ def _grade_notebook(task: GradingTask, name: str) -> NotebookResult:
             score, maximum = nbgrader_utils.determine_grade(cell, nbgrader_log())
             scores[cell.metadata["nbgrader"]["grade_id"]] = [score, maximum]
     status = {"completed": "graded"}.get(execution.status, execution.status)
-    return NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags, error=execution.error)
+    result = NotebookResult(name, status, nbformat.writes(nb), scores, flags + execution.flags, error=execution.error)
+    result.sandboxed = capabilities().bwrap is not None  # the kernel refuses to run unsandboxed unless allowed
+    return result
+
+
+def parse_notebook(data: bytes) -> nbformat.NotebookNode:
+    """A submitted file as a valid notebook, read as leniently as Jupyter opens it; raises otherwise.
+
+    A UTF-8 byte order mark (some Windows editors) is skipped; outputs are dropped before the
+    notebook is validated (grading clears them anyway, and editors have written invalid ones,
+    e.g. VS Code's ``transient`` key); cell ids in a notebook that says it is older than
+    nbformat 4.5 (jupytext, some VS Code versions) make it a 4.5 notebook; missing or repeated
+    cell ids (VS Code's new cells, copied cells) are repaired. nbformat's warnings and log lines
+    about all this would reach the instructor's terminal, so none are emitted.
+    """
+    nb = nbformat.convert(nbformat.reader.reads(data.decode("utf-8-sig")), 4)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    if nb.nbformat_minor < 5 and any("id" in cell for cell in nb.get("cells", [])):
+        nb.nbformat_minor = 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingIDFieldWarning)
+        warnings.simplefilter("ignore", DuplicateCellId)
+        _, repaired = normalize(nb)
+    nb = nbformat.from_dict(repaired)
+    nbformat.validate(nb)
+    return nb
+
+
+def _truncation(data: bytes) -> str:
+    """A hint when the file looks cut short (an interrupted save or upload)."""
+    tail = data.rstrip()[-1:]
+    return f"; the file ends abruptly after {len(data)} bytes (cut short?)" if tail and tail != b"}" else ""
 
 
 def _sanitize(nb, config: Config, resources: dict):
-    """nbgrader's sanitize steps, deleted test cells added back."""
+    """nbgrader's sanitize steps, deleted test cells added back (with cell ids, as nbformat 4.5 wants)."""
     for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
         options = {"add_missing_cells": True} if step is OverwriteCells else {}
         nb, resources = step(config=config, log=nbgrader_log(), **options)(nb, resources)
-    return nbformat.from_dict(nb)  # cells nbgrader added back hold plain dicts
+    nb = nbformat.from_dict(nb)  # cells nbgrader added back hold plain dicts
+    if nb.nbformat_minor >= 5:
+        for cell in nb.cells:
+            cell.setdefault("id", nbformat.v4.nbbase.random_cell_id())
+    return nb
 
 
 def _answers_into(release, submitted):
@@ -368,20 +429,53 @@ def _tampering(nb, release) -> list[str]:
         for cell in release.cells
         if nbgrader_utils.is_locked(cell) and "grade_id" in cell.metadata.get("nbgrader", {})
     }
-    submitted = {}
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in locked:
-            submitted.setdefault(grade_id, cell.source)
+    submitted = {gid: cell.source for cell in nb.cells if (gid := _grade_id(cell)) in locked}
     flags = [
         f"changed the locked cell {gid!r} (the original was restored before grading)"
         for gid, text in submitted.items()
-        if text != locked[gid]
+        if _lines(text) != _lines(locked[gid])
     ]
     flags += [
         f"deleted the locked cell {gid!r} (it was added back before grading)" for gid in locked if gid not in submitted
     ]
     return flags
+
+
+def _lines(text: str) -> list[str]:
+    """A cell's lines, whatever their line ends (a Windows editor saves CRLF)."""
+    return text.splitlines()
+
+
+def _deduplicate(nb) -> None:
+    """Copies of a cell with the same grade id (copy and paste): the last keeps it, as nbgrader's
+    ``DeduplicateIds`` intends, the others become plain cells (nbgrader 0.9 leaves them with empty
+    nbgrader metadata, which its next steps cannot read)."""
+    seen = set()
+    for cell in reversed(nb.cells):
+        grade_id = _grade_id(cell)
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+        elif grade_id is not None:
+            seen.add(grade_id)
+
+
+def _reordered(nb, release) -> list[str]:
+    """A flag when the student moved graded or locked cells relative to each other.
+
+    The notebook is still run in the order submitted (as the student ran it), so a test moved
+    above the answer it checks fails; a person should look.
+    """
+    released = [gid for cell in release.cells if (gid := _grade_id(cell))]
+    position = {gid: index for index, gid in enumerate(released)}
+    submitted = [gid for gid in dict.fromkeys(_grade_id(cell) for cell in nb.cells) if gid in position]
+    for earlier, later in itertools.pairwise(submitted):
+        if position[earlier] > position[later]:
+            return [f"cells were moved: {earlier!r} comes before {later!r} (run in the submitted order)"]
+    return []
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _suspicious(nb, source: _Source) -> list[str]:

@@ -22,7 +22,12 @@ class SandboxLimits:
     max_procs: int = 64  # processes and threads in the sandbox (pids cgroup)
     scratch_mb: int = 64  # size of the writable home and of /tmp (each a tmpfs)
     protect: tuple[str, ...] = ()  # host paths that must never be visible in the sandbox
-    require_sandbox: bool = False  # refuse to run unsandboxed when bubblewrap is missing
+    # without a working bubblewrap, run student code anyway, with the grader's permissions: the instructor's
+    # explicit choice (``coursekit grade --unsandboxed``); otherwise grading refuses to start
+    unsandboxed: bool = False
+    # deprecated, no effect: the sandbox is always required unless ``unsandboxed``; kept so code that sets it
+    # still runs and grading keys (which include it) computed before stay valid
+    require_sandbox: bool = False
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout", "memory_mb", "output_kb", "max_procs", "scratch_mb"):

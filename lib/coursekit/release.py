@@ -13,6 +13,7 @@ from .course import Course
 from .grading import GradingTask, grade
 from .limits import SandboxLimits
 from .redact import hidden_lines, notebook_text
+from .sandbox import SandboxError, capabilities
 
 __all__ = ["ReleaseReport", "find_leaks", "release"]
 
@@ -34,7 +35,12 @@ def release(
     Checks: every released notebook has no outputs, no solution or hidden-test region and no
     line of a hidden test; with ``check_grades``, the source notebooks graded as a submission
     earn full marks and the released ones (submitted unchanged) are reported with their score.
+    The grade check runs notebooks, so without a sandbox (and ``limits.unsandboxed``) it raises
+    :class:`SandboxError` before anything is generated.
     """
+    limits = limits or SandboxLimits()
+    if check_grades and capabilities().bwrap is None and not limits.unsandboxed:
+        raise SandboxError(f"{capabilities().missing}; or skip the grade check with --no-grade-check")
     _put_alembic_on_path()
     coursedir = course.coursedir
     coursedir.assignment_id = assignment
@@ -49,7 +55,7 @@ def release(
         problems = find_leaks(nbformat.reads(released[name], as_version=4), nbformat.reads(sources[name], as_version=4))
         report.problems += [f"{name}: {problem}" for problem in problems]
     if check_grades:
-        _check_grades(course, assignment, sources, released, limits or SandboxLimits(), report)
+        _check_grades(course, assignment, sources, released, limits, report)
     return report
 
 

@@ -30,13 +30,16 @@ LIMITS = [
 ]
 
 
-def run_coursekit(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the ``coursekit`` command (as instructors do) on the course at ``root``."""
+def run_coursekit(
+    root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the ``coursekit`` command (as instructors do) on the course at ``root``, in ``env`` if given."""
     result = subprocess.run(
         [sys.executable, "-m", "coursekit.cli", "--course", str(root), *args],
         capture_output=True,
         text=True,
         timeout=600,
+        env=env,
     )
     if check and result.returncode != 0:
         raise AssertionError(

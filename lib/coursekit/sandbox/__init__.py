@@ -17,7 +17,7 @@ standard library. Talking to the kernel once it runs is :mod:`coursekit.session`
 from ..limits import SandboxLimits
 from .errors import SandboxError, SandboxUnavailableWarning
 from .kernel import SandboxedKernel
-from .probe import Capabilities, capabilities, probe
+from .probe import Capabilities, capabilities, explain_bwrap_failure, probe
 
 __all__ = [
     "Capabilities",
@@ -26,5 +26,6 @@ __all__ = [
     "SandboxUnavailableWarning",
     "SandboxedKernel",
     "capabilities",
+    "explain_bwrap_failure",
     "probe",
 ]

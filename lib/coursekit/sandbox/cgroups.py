@@ -2,9 +2,10 @@
 
 ``RLIMIT_NPROC`` does not bind root, so a grader running as root puts each sandbox in a fresh
 cgroup ``coursekit/sandbox-<grader pid>-<random>`` with ``pids.max`` set, under cgroup v2 (or the
-v1 ``pids`` hierarchy). Closing it kills whatever is left inside; cgroups whose grader died
-before it could clean up are removed the next time a grader probes the machine
-(:func:`remove_stale_cgroups`).
+v1 ``pids`` hierarchy). Another user does the same where the ``coursekit`` cgroup was delegated
+to it, and otherwise falls back to ``RLIMIT_NPROC`` (:mod:`coursekit.sandbox.probe`). Closing
+a cgroup kills whatever is left inside; cgroups whose grader died before it could clean up are
+removed the next time a grader probes the machine (:func:`remove_stale_cgroups`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import os
 import secrets
 import signal
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -21,7 +23,7 @@ import psutil
 
 from .errors import SandboxError, SandboxUnavailableWarning
 
-__all__ = ["PidsCgroup", "cgroup_parent", "remove_stale_cgroups"]
+__all__ = ["PidsCgroup", "cgroup_parent", "remove_stale_cgroups", "usable"]
 
 CGROUP_V1_PIDS = Path("/sys/fs/cgroup/pids")
 CGROUP_V2 = Path("/sys/fs/cgroup")
@@ -31,7 +33,7 @@ CLOSE_SECONDS = 5.0  # how long closing a cgroup keeps killing stragglers before
 def cgroup_parent(kind: str) -> Path | None:
     """A cgroup directory under which we may create per-sandbox pids cgroups, or None.
 
-    ``kind`` is ``"cgroup-v2"`` or ``"cgroup-v1"``.
+    ``kind`` is ``"cgroup-v2"`` or ``"cgroup-v1"``; whether this process may is :func:`usable`'s question.
     """
     if kind == "cgroup-v2":
         if "pids" not in _read(CGROUP_V2 / "cgroup.controllers").split():
@@ -51,6 +53,29 @@ def cgroup_parent(kind: str) -> Path | None:
     except OSError:
         return None
     return parent
+
+
+def usable(parent: Path) -> bool:
+    """Whether this process can make a pids cgroup under ``parent`` and move a process into it
+    (root can; another user only where the cgroup was delegated to it). Tried once, by the probe."""
+    trial = parent / f"sandbox-{os.getpid()}-probe"
+    try:
+        trial.mkdir()
+    except OSError:
+        return False
+    try:
+        with subprocess.Popen(["/bin/sh", "-c", "read -r _"], stdin=subprocess.PIPE) as child:
+            try:
+                (trial / "pids.max").write_text("4")
+                (trial / "cgroup.procs").write_text(str(child.pid))
+                return True
+            except OSError:
+                return False
+            finally:
+                child.kill()
+    finally:
+        with contextlib.suppress(OSError):
+            trial.rmdir()
 
 
 def remove_stale_cgroups(parent: Path) -> None:

@@ -78,18 +78,17 @@ def generate_feedback(
     assignment the gradebook does not know.
     """
     submitted = course.students(assignment)
-    if students is None:
-        students = submitted
+    students = submitted if students is None else list(dict.fromkeys(students))  # in order, once each
     unknown = [student for student in students if student not in submitted]
     if unknown:
         raise CourseError(
             f"no submission of {assignment!r} from {', '.join(map(repr, unknown))} "
             f"(expected a folder {course.coursedir.submitted_directory}/<student>/{assignment}/)"
         )
-    recorded, found = _read_gradebook(course, assignment, list(dict.fromkeys(students)))
+    recorded, found = _read_gradebook(course, assignment, students)
     sources = {name: [*cells, *_file_sources(course, assignment, name)] for name, cells in recorded.items()}
     report = FeedbackReport()
-    for student in dict.fromkeys(students):
+    for student in students:
         submission = found.get(student)
         folder = course.root / course.coursedir.feedback_directory / student / assignment
         if submission is None:
@@ -143,7 +142,9 @@ def _file_sources(course: Course, assignment: str, name: str) -> list[str]:
     return [cell.source for cell in nbformat.read(path, as_version=4).cells]
 
 
-def _page(course: Course, assignment: str, submission: _Submission, name: str, sources: list[str], report) -> str:
+def _page(
+    course: Course, assignment: str, submission: _Submission, name: str, sources: list[str], report: FeedbackReport
+) -> str:
     """One notebook's page: the full one, or the scores alone (reported) when that is all that is safe."""
     student = submission.student
     grades = submission.grades.get(name) or Grades(student, assignment, name, {})
@@ -164,7 +165,9 @@ def _page(course: Course, assignment: str, submission: _Submission, name: str, s
     return scores_page(grades, WHY_UNSAFE)
 
 
-def _write(course, assignment, student, folder: Path, pages: dict[str, str], report) -> list[Path]:
+def _write(
+    course: Course, assignment: str, student: str, folder: Path, pages: dict[str, str], report: FeedbackReport
+) -> list[Path]:
     """Replace ``folder`` with the pages and the two files nbgrader's ``release_feedback`` reads."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

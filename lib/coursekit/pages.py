@@ -49,7 +49,7 @@ FIGURE_CALL = re.compile(r"\bplt\.(?:show|plot|subplots|figure|imshow)\b|\.savef
 NOTE_RICH = "{kind} output produced after hidden tests ran is not shown: it could display test code."
 NOTE_SCRIPT = "A JavaScript output is not shown: feedback pages run no code."
 NOTE_WIDGET = "An interactive widget is not shown: it needs a running notebook."
-NOTE_REMOVED = "Removed from this output: {parts} (feedback pages run no code and load nothing from the internet)."
+NOTE_REMOVED = "Removed from this {what}: {parts} (feedback pages run no code and load nothing from the internet)."
 NOTE_HIDDEN = "{count} of this output hidden: it quotes a hidden test."
 NOTE_QUOTES = "An output that quotes a hidden test is not shown."
 NOTE_CUT = f"Output cut after {TAINTED_TEXT_CHARS} characters."
@@ -276,7 +276,7 @@ def _note(text: str) -> str:
 def _markdown_cell(cell) -> str:
     raw = render_markdown(cell.source, cell.get("attachments"))
     parts = removed_parts(raw)
-    note = _note(NOTE_REMOVED.format(parts=", ".join(parts)).replace("this output", "this text")) if parts else ""
+    note = _note(NOTE_REMOVED.format(what="text", parts=", ".join(parts))) if parts else ""
     return f'<div class="cell markdown">{clean_html(raw)}{note}</div>'
 
 
@@ -363,7 +363,7 @@ def _rich(value: str, mime: str, secrets: Secrets) -> str:
     if secrets.found_in(html_text(cleaned)):
         return _note(NOTE_QUOTES)
     parts = removed_parts(raw)
-    note = _note(NOTE_REMOVED.format(parts=", ".join(parts))) if parts else ""
+    note = _note(NOTE_REMOVED.format(what="output", parts=", ".join(parts))) if parts else ""
     return f'<div class="output-html">{cleaned}</div>{note}'
 
 

@@ -148,20 +148,22 @@ class Secrets:
 
     def found_in(self, text: str) -> list[str]:
         """The secret lines that occur in ``text`` (each within one line of it)."""
-        lines = [f" {canonical(line)} " for line in text.splitlines()]
-        return sorted(secret for secret in self.lines if any(f" {secret} " in line for line in lines))
+        return sorted({secret for line in text.splitlines() for secret in self._in_line(line)})
 
     def filter(self, text: str) -> tuple[str, int]:
         """``text`` with every line that contains a secret replaced by the marker, and how many."""
         out, hidden = [], 0
         for line in text.splitlines(keepends=True):
-            padded = f" {canonical(line)} "
-            if any(f" {secret} " in padded for secret in self.lines):
+            if self._in_line(line):
                 out.append(HIDDEN_MARKER + ("\n" if line.endswith("\n") else ""))
                 hidden += 1
             else:
                 out.append(line)
         return "".join(out), hidden
+
+    def _in_line(self, line: str) -> list[str]:
+        padded = f" {canonical(line)} "
+        return [secret for secret in self.lines if f" {secret} " in padded]
 
 
 def _not_in(candidates: Iterable[str], lines: list[str]) -> frozenset[str]:

@@ -24,6 +24,7 @@ from coursekit import demo
 from coursekit.course import Course
 from coursekit.execute import is_test_cell
 from coursekit.feedback import generate_feedback
+from coursekit.pages import UnsafePage
 from tests.book.site import ARTIFACTS
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, OVERFLOW_JS, PHONE
 from tests.coursekit.cases import EVERYDAY_CELL, EVERYDAY_LINES, MSE, MSE_SUM, RELU, Case, write_submission
@@ -60,7 +61,8 @@ display(HTML("<script>alert(1)</script><b onmouseover='alert(2)'>bold</b><img sr
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" onload="alert(3)">'
             '<script>alert(4)</script><circle cx="10" cy="10" r="8"/></svg>'))
 display(Markdown("Rendered **markdown** with math $\\\\sqrt{2/n}$"))
-display(Javascript("alert(5)"))"""
+display(Javascript("alert(5)"))
+print("an_unbroken_token_" * 80)  # must wrap on a phone"""
 # mse raises an error whose message holds the calling test cell's source, hidden tests included
 LEAKY_MSE = """\
 import linecache
@@ -211,6 +213,20 @@ def test_a_late_penalty_is_shown_at_the_top(graded, tmp_path):
     assert "2 hours, 5 minutes after the due date (2025-03-01 12:00 UTC)" in top
     assert "late penalty of 1.5 points" in top
     assert "Score: 4.5 / 6" in _page(root, "good").read_text()
+
+
+def test_a_page_that_fails_the_final_check_becomes_a_scores_page(graded, monkeypatch):
+    def unsafe(nb, grades, secrets):
+        raise UnsafePage("<script> element")
+
+    monkeypatch.setattr("coursekit.feedback.feedback_page", unsafe)
+    report = generate_feedback(Course.load(graded), "demo", students=["mse_sum"])
+    assert report.complete and report.scores_only == [
+        "mse_sum/demo: the page failed the final check (<script> element)"
+    ]
+    text = html_text(_page(graded, "mse_sum"))
+    assert "could not be shown safely" in text and "test_mse" in text and "0 / 3" in text
+    assert "mse of zeros against ones is 1" not in text  # scores only
 
 
 # -- adversarial --------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ entry point for one submission is :func:`coursekit.grading.grade`, a pure functi
 ``sandbox``         bubblewrap, cgroups and the kernel's lifecycle; ``limits``: what it bounds
 ``guard``, ``scan`` run-time integrity checks and the static scan for tampering
 ``gradebook``       the one writer of grades, graded notebooks and the resume ledger
-``redact``          hidden tests out of what students see; ``feedback`` writes their pages
+``feedback``        a page for every graded submission, and the files ``release_feedback`` reads
+``pages``           one graded notebook as a self-contained HTML page; ``redact``: no hidden tests in
+                    it; ``sanitize``: student HTML made inert, math as MathML
 ``export``          grades as CSV
 ``demo``            a tiny course to try it on
 ==================  ===============================================================================

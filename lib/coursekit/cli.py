@@ -97,8 +97,13 @@ def _parser() -> argparse.ArgumentParser:
         "--require-sandbox", action="store_true", help="deprecated, no effect: the sandbox is always required now"
     )
 
-    feedback = commands.add_parser("feedback", help="HTML feedback without hidden tests")
+    feedback = commands.add_parser(
+        "feedback", help="HTML feedback pages: scores and messages, no hidden tests, no scripts, nothing remote"
+    )
     feedback.add_argument("assignment")
+    feedback.add_argument(
+        "--student", action="append", help="only this student (repeatable; default: every submission)"
+    )
     feedback.add_argument(
         "--include-flagged", action="store_true", help="also write feedback for submissions flagged for review"
     )
@@ -184,13 +189,23 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _feedback(course: Course, args) -> int:
     from .feedback import generate_feedback
 
-    report = generate_feedback(course, args.assignment, include_flagged=args.include_flagged)
+    report = generate_feedback(course, args.assignment, students=args.student, include_flagged=args.include_flagged)
     print(f"wrote {len(report.written)} feedback pages for {args.assignment}")
     if report.withheld:
-        print(f"withheld (flagged for review): {', '.join(report.withheld)}")
-    for problem in report.deleted:
-        print(f"  DELETED (hidden test found): {problem}", file=sys.stderr)
-    return 1 if report.deleted else 0
+        print(f"withheld (flagged for review; clear the flag or pass --include-flagged): {', '.join(report.withheld)}")
+    if report.unfetchable:
+        print(
+            "not collected through nbgrader's exchange (no submission_secret.txt), so `nbgrader fetch_feedback` "
+            f"cannot find their pages: hand them over directly: {', '.join(report.unfetchable)}"
+        )
+    for problem in report.scores_only:
+        print(f"  SCORES ONLY: {problem}", file=sys.stderr)
+    if report.not_graded:
+        print(
+            f"  NOT GRADED YET (no page): {', '.join(report.not_graded)}: run `coursekit grade {args.assignment}`",
+            file=sys.stderr,
+        )
+    return 0 if report.complete else 1
 
 
 def _export(course: Course, args) -> int:

@@ -1,105 +1,205 @@
-"""``coursekit feedback``: nbgrader's ``generate_feedback`` with the hidden tests taken out.
+"""``coursekit feedback``: a page for every graded submission, with no hidden test in it.
 
-nbgrader's feedback shows test cells as graded, hidden tests and their tracebacks included.
-Here its ``GenerateFeedback`` converter runs with one more preprocessor,
-:class:`HideHiddenTests` (see :mod:`coursekit.redact`), and every page it writes is then read
-back: a page that still holds a hidden-test line is deleted and reported, never left for a
-student. Submissions flagged for review get no feedback until an instructor clears the flag
-(nbgrader's formgrader) or passes ``include_flagged``.
+For each student (all, or those named) and each notebook of the assignment, the autograded
+notebook and the gradebook's scores become ``feedback/<student>/<assignment>/<notebook>.html``
+(:mod:`coursekit.pages`). Nothing of the submission runs and nothing is passed to another tool
+as a joined string: students are handled one by one, by name.
+
+* A submission flagged for review gets no page until an instructor clears the flag (nbgrader's
+  formgrader) or passes ``include_flagged``; a stale page from before the flag is removed.
+* A notebook that could not be graded, or whose page fails the final check, gets a page with
+  its scores only, and the report says which and why.
+* Next to the pages go the two files ``nbgrader release_feedback`` reads: ``timestamp.txt`` (the
+  graded submission's) and ``submission_secret.txt`` (the one ``nbgrader submit`` wrote, read
+  from ``submitted/`` without following links). A submission collected by hand has no secret;
+  a fresh one is written so that ``release_feedback`` still works, and the report names those
+  students: ``nbgrader fetch_feedback`` cannot find their pages, so hand them over directly.
 """
 
 from __future__ import annotations
 
-import html
-import re
+import logging
+import os
+import secrets
 import shutil
+import stat
+import traceback
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.converters import GenerateFeedback
-from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
-from traitlets import Dict
-from traitlets.config import Config
+from nbgrader.api import MissingEntry
 
-from .course import Course
-from .grading import nbgrader_log
-from .redact import hidden_lines, redact_notebook
+from .course import Course, CourseError
+from .execute import is_test_cell
+from .pages import Grades, UnsafePage, feedback_page, scores_page
+from .redact import Secrets
 
-__all__ = ["FeedbackReport", "HideHiddenTests", "generate_feedback"]
+__all__ = ["FeedbackReport", "generate_feedback"]
 
-TAG = re.compile(r"<[^>]*>")
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests, their tracebacks and any output line quoting them."""
-
-    secrets = Dict(help="notebook name -> its hidden lines (coursekit.redact.hidden_lines)")
-
-    def preprocess(self, nb, resources):
-        return redact_notebook(nb, self.secrets[resources["nbgrader"]["notebook"]]), resources
+log = logging.getLogger("coursekit")
+SECRET_BYTES = 256  # nbgrader writes a 32-character hex uuid
+WHY_UNSAFE = "Your full feedback page could not be shown safely; your instructor has been told and will follow up."
+WHY_UNGRADED = (
+    "Your notebook could not be graded, so there is no feedback on its cells; your instructor has the details."
+)
 
 
 @dataclass
 class FeedbackReport:
-    """Pages written, students held back for review, and pages deleted by the final check."""
+    """What ``generate_feedback`` did, student by student."""
 
     written: list[Path] = field(default_factory=list)
-    withheld: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)  # flagged for review
+    scores_only: list[str] = field(default_factory=list)  # "student/notebook: why"
+    not_graded: list[str] = field(default_factory=list)  # a submission, but nothing in the gradebook yet
+    unfetchable: list[str] = field(default_factory=list)  # no submission_secret.txt: not collected by nbgrader
+
+    @property
+    def complete(self) -> bool:
+        """Every student asked about got a page, or was held back on purpose (flagged)."""
+        return not self.not_graded
+
+
+@dataclass
+class _Submission:
+    student: str
+    flagged: bool
+    grades: dict[str, Grades]  # notebook name -> its grades
+
+
+def generate_feedback(
+    course: Course, assignment: str, *, students: list[str] | None = None, include_flagged: bool = False
+) -> FeedbackReport:
+    """Write the feedback pages of ``assignment`` for ``students`` (default: every submission).
+
+    Raises CourseError for a student with no ``submitted/<student>/<assignment>/`` folder or an
+    assignment the gradebook does not know.
+    """
+    submitted = course.students(assignment)
+    students = submitted if students is None else list(dict.fromkeys(students))  # in order, once each
+    unknown = [student for student in students if student not in submitted]
+    if unknown:
+        raise CourseError(
+            f"no submission of {assignment!r} from {', '.join(map(repr, unknown))} "
+            f"(expected a folder {course.coursedir.submitted_directory}/<student>/{assignment}/)"
+        )
+    recorded, found = _read_gradebook(course, assignment, students)
+    sources = {name: [*cells, *_file_sources(course, assignment, name)] for name, cells in recorded.items()}
+    report = FeedbackReport()
+    for student in students:
+        submission = found.get(student)
+        folder = course.root / course.coursedir.feedback_directory / student / assignment
+        if submission is None:
+            report.not_graded.append(student)
+        elif submission.flagged and not include_flagged:
+            report.withheld.append(student)
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            pages = {name: _page(course, assignment, submission, name, sources[name], report) for name in sources}
+            report.written += _write(course, assignment, student, folder, pages, report)
+    return report
+
+
+def _read_gradebook(course: Course, assignment: str, students: list[str]):
+    """The source cells as graded, by notebook, and each graded student's grades."""
+    with course.gradebook() as gb:
+        try:
+            entry = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(
+                f"assignment {assignment!r} is not in the gradebook: run `coursekit release {assignment}` first"
+            ) from None
+        recorded = {nb.name: [cell.source for cell in nb.source_cells] for nb in entry.notebooks}
+        found = {}
+        for submission in entry.submissions:
+            student = submission.student.id
+            if student in students:
+                grades = {nb.name: _grades(submission, nb) for nb in submission.notebooks}
+                found[student] = _Submission(student, any(nb.flagged for nb in submission.notebooks), grades)
+    return recorded, found
+
+
+def _grades(submission, notebook) -> Grades:
+    return Grades(
+        student=submission.student.id,
+        assignment=submission.name,
+        notebook=notebook.name,
+        cells={g.name: (None if g.needs_manual_grade else g.score, g.max_score) for g in notebook.grades},
+        comments={c.name: c.comment for c in notebook.comments if c.comment},
+        late_penalty=notebook.late_submission_penalty or 0.0,
+        timestamp=submission.timestamp,
+        duedate=submission.duedate,
+    )
 
 
 def _file_sources(course: Course, assignment: str, name: str) -> list[str]:
+    """The source notebook as it is now (it may hold cells added since grading)."""
     path = course.source_dir(assignment) / f"{name}.ipynb"
     if not path.is_file():
         return []
     return [cell.source for cell in nbformat.read(path, as_version=4).cells]
 
 
-def page_text(path: Path) -> str:
-    """The visible text of an HTML page, one normalized line per line."""
-    text = html.unescape(TAG.sub("", path.read_text(errors="replace")))
-    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+def _page(
+    course: Course, assignment: str, submission: _Submission, name: str, sources: list[str], report: FeedbackReport
+) -> str:
+    """One notebook's page: the full one, or the scores alone (reported) when that is all that is safe."""
+    student = submission.student
+    grades = submission.grades.get(name) or Grades(student, assignment, name, {})
+    path = course.autograded_dir(assignment, student) / f"{name}.ipynb"
+    if not path.is_file():
+        report.scores_only.append(f"{student}/{name}: no graded notebook (it could not be read or run)")
+        return scores_page(grades, WHY_UNGRADED)
+    try:
+        nb = nbformat.read(path, as_version=4)
+        tests = [cell.source for cell in nb.cells if is_test_cell(cell)]
+        own = [cell.source for cell in nb.cells if not is_test_cell(cell)]
+        return feedback_page(nb, grades, Secrets.of([*sources, *tests]).without(own))
+    except UnsafePage as problem:
+        report.scores_only.append(f"{student}/{name}: the page failed the final check ({problem})")
+    except Exception as error:  # a bug of ours, or a notebook nobody foresaw: the student still gets a page
+        log.error("feedback for %s/%s failed:\n%s", student, name, traceback.format_exc())
+        report.scores_only.append(f"{student}/{name}: the page could not be made ({type(error).__name__}: {error})")
+    return scores_page(grades, WHY_UNSAFE)
 
 
-def generate_feedback(course: Course, assignment: str, *, include_flagged: bool = False) -> FeedbackReport:
-    """Write ``feedback/<student>/<assignment>/*.html`` for every autograded submission."""
-    report = FeedbackReport()
-    with course.gradebook() as gb:
-        flagged = sorted(
-            {s.student.id for s in gb.find_assignment(assignment).submissions if any(nb.flagged for nb in s.notebooks)}
-        )
-        # the source as graded (the gradebook's copy) and as it is now (the file, which also
-        # has the cells without nbgrader metadata, part of what students already see)
-        recorded = {nb.name: [c.source for c in nb.source_cells] for nb in gb.find_assignment(assignment).notebooks}
-    sources = {
-        name: hidden_lines([*cells, *_file_sources(course, assignment, name)]) for name, cells in recorded.items()
-    }
-    feedback_root = course.root / course.coursedir.feedback_directory
-    if not include_flagged:
-        report.withheld = flagged
-        for student in flagged:  # stale pages from before the flag must go too
-            shutil.rmtree(feedback_root / student / assignment, ignore_errors=True)
-    config = Config(course.config)
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests(secrets=sources), CSSHTMLHeaderPreprocessor]
-    graded = {s for s in course.students(assignment) if list(course.autograded_dir(assignment, s).glob("*.ipynb"))}
-    coursedir = course.coursedir
-    coursedir.assignment_id, coursedir.student_id = assignment, "*"
-    # nbgrader only knows to skip students by name: the withheld ones, and those with nothing
-    # graded (no notebook could be read)
-    skipped = sorted(set(report.withheld) | (set(course.students(assignment)) - graded))
-    coursedir.student_id_exclude = ",".join(skipped)
-    if graded - set(report.withheld):
-        converter = GenerateFeedback(coursedir=coursedir, config=config, log=nbgrader_log())
-        converter.force = True
-        converter.start()
-    for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):
-        text = page_text(page)
-        leaked = [line for line in sources.get(page.stem, []) if line in text]
-        if leaked:
-            page.unlink()
-            report.deleted.append(f"{page}: contained {leaked[0]!r}")
-        else:
-            report.written.append(page)
-    return report
+def _write(
+    course: Course, assignment: str, student: str, folder: Path, pages: dict[str, str], report: FeedbackReport
+) -> list[Path]:
+    """Replace ``folder`` with the pages and the two files nbgrader's ``release_feedback`` reads."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    written = []
+    for name, page in pages.items():
+        written.append(folder / f"{name}.html")
+        _write_atomic(written[-1], page)
+    graded = course.autograded_dir(assignment, student) / "timestamp.txt"
+    timestamp = graded.read_text() if graded.is_file() else f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
+    _write_atomic(folder / "timestamp.txt", timestamp)
+    secret = _read_small(course.submitted_dir(assignment, student) / "submission_secret.txt")
+    if secret is None:
+        report.unfetchable.append(student)
+        secret = secrets.token_hex(16)
+    _write_atomic(folder / "submission_secret.txt", secret)
+    return written
+
+
+def _read_small(path: Path) -> str | None:
+    """A small regular file's text, never following a symlink; None if there is no such file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        text = file.read(SECRET_BYTES + 1).decode("ascii", errors="replace").strip()
+    return text if 0 < len(text) <= SECRET_BYTES and text.isprintable() else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)

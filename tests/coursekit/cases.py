@@ -31,6 +31,47 @@ class Case:
     edit: str | None = None  # "tamper", "delete" or "empty": how to change the test cells
 
 
+# a student's own helper cell, full of lines that hidden tests contain too (the student's to see)
+EVERYDAY_CELL = """\
+import numpy as np
+
+
+def running_total(x, cache=None):
+    results = []
+    N = len(x)
+    D = x.shape[1]
+    for i in range(N):
+        if i < 0:
+            continue
+        else:
+            results.append(D)
+    try:
+        out = sum(results)
+    finally:
+        pass
+    return out, cache
+
+
+def total(values):
+    result = 0
+    for value in values:
+        result += value
+    return result
+
+
+print(running_total(np.ones((2, 3))), total([1, 2]))"""
+EVERYDAY_LINES = [
+    "else:",
+    "finally:",
+    "continue",
+    "return result",
+    "N = len(x)",
+    "D = x.shape[1]",
+    "return out, cache",
+    "results = []",
+]
+
+
 def snoop_code(paths: list[str]) -> str:
     """Try to read each path and print what happened (the content must never appear)."""
     return (

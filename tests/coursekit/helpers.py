@@ -14,7 +14,10 @@ import nbformat
 
 from coursekit import demo
 from coursekit.course import Course
+from coursekit.gradebook import GradebookWriter
+from coursekit.grading import grade
 from coursekit.release import release
+from coursekit.sandbox import SandboxLimits
 
 LIMITS = [
     "--timeout",
@@ -54,6 +57,15 @@ def make_demo_course(root: Path) -> Path:
     report = release(Course.load(root), demo.ASSIGNMENT, check_grades=False)
     assert not report.problems, report.problems
     return root
+
+
+def grade_in_process(root: Path, assignment: str) -> None:
+    """Grade every submission of ``assignment`` with the library, one by one (no worker processes: cheap)."""
+    course = Course.load(root)
+    writer = GradebookWriter(course, assignment)
+    limits = SandboxLimits(protect=course.protected_paths())
+    for student in course.students(assignment):
+        writer.record(grade(course.task(assignment, student, limits)))
 
 
 def hidden_test_lines(source: Path) -> set[str]:

@@ -210,14 +210,15 @@ def test_feedback_never_shows_a_hidden_test(batch):
     # ...and flagged submissions get no feedback until someone has looked at them
     report = generate_feedback(course, "demo")
     assert MUST_FLAG <= set(report.withheld) <= MAY_FLAG
-    assert {p.parts[-3] for p in report.written} == set(CASES) - set(report.withheld) - {
-        "invalid_json",
-        "empty_file",
-        "missing_notebook",
-    }  # nothing graded, nothing to show
-    # with them included, still no page shows a line of a hidden test
+    assert {p.parts[-3] for p in report.written} == set(CASES) - set(report.withheld)
+    # with them included, still no page shows a line of a hidden test; a notebook that could not
+    # be read gets its scores alone
     report = generate_feedback(course, "demo", include_flagged=True)
-    assert report.deleted == []
+    assert report.complete and {p.parts[-3] for p in report.written} == set(CASES)
+    assert sorted(report.scores_only) == [
+        f"{student}/demo: no graded notebook (it could not be read or run)"
+        for student in ("empty_file", "invalid_json", "missing_notebook")
+    ]
     pages = sorted((batch.root / "feedback").glob("*/demo/demo.html"))
     assert "linecache_leak" in {page.parts[-3] for page in pages}
     for page in pages:

@@ -168,10 +168,10 @@ class LayerStats:
     """
 
     activations: tuple[np.ndarray, ...]  # each hidden layer's output h_l after the activation, (N, width), input first
-    gradients: tuple[np.ndarray, ...]  # dL/dh_l for each hidden layer, (N, width)
+    gradients: tuple[np.ndarray, ...]  # d(loss)/dh_l for each hidden layer, (N, width)
     act_std: np.ndarray  # (depth,) std of all values of h_l
     unit_std: np.ndarray  # (depth,) mean over units of the std of h_l across examples
-    grad_std: np.ndarray  # (depth,) std of all values of dL/dh_l: the backward signal
+    grad_std: np.ndarray  # (depth,) std of all values of d(loss)/dh_l: the backward signal
 
     def __post_init__(self) -> None:
         read_only(*self.activations, *self.gradients, self.act_std, self.unit_std, self.grad_std)
@@ -473,7 +473,7 @@ def draw_activation_histograms(
 def draw_gradient_histograms(
     ax: Axes, stats: LayerStats, limit: float, max_layers: int = 10, color: str = PALETTE[0], bins: int = 40
 ) -> None:
-    """Histograms of the back-propagated gradient dL/dh_l of each hidden layer in [-limit, limit], layer 1 on top,
+    """Histograms of the back-propagated gradient d(loss)/dh_l of each hidden layer in [-limit, limit], layer 1 on top,
     each labelled with its std (``grad_std``)."""
     if not limit > 0:
         raise ValueError(f"limit must be positive, got {limit}")

@@ -11,10 +11,8 @@ import numpy as np
 
 
 def bias_variance_sweep(weight_decays, training_sets, x_test, y_test_true, degree=9):
-    rows = []
-    for weight_decay in weight_decays:
-        predictions = np.array(
-            [predict_polynomial(fit_ridge_polynomial(x, y, degree, weight_decay), x_test) for x, y in training_sets]
-        )
-        rows.append(bias_variance(predictions, y_test_true))
-    return np.array(rows)
+    def split(weight_decay):
+        fits = [fit_ridge_polynomial(x, y, degree, weight_decay) for x, y in training_sets]
+        return bias_variance(np.array([predict_polynomial(c, x_test) for c in fits]), y_test_true)
+
+    return np.array([split(weight_decay) for weight_decay in weight_decays])  # (n_weight_decays, 2)

@@ -107,7 +107,8 @@ class Variant:
     path: Path
     summary: str
     loses: frozenset[str]
-    messages: tuple[str, ...]
+    messages: tuple[str, ...]  # what the graded feedback says about the cells it loses
+    visible: tuple[str, ...] = ()  # what the visible tests say while the student works (a first-attempt mistake)
 
     @property
     def name(self) -> str:
@@ -116,25 +117,34 @@ class Variant:
 
 def variant_paths(assignment: str) -> list[Path]:
     folder = CASES / assignment
-    return sorted([*folder.glob("wrong_*.py"), *folder.glob("right_*.py")])
+    return sorted([*folder.glob("wrong_*.py"), *folder.glob("right_*.py"), *folder.glob("first_*.py")])
 
 
 def read_variant(path: Path) -> Variant:
     """Parse the expected outcome from the file's docstring (see README.md)."""
     docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
-    fields: dict[str, list[str]] = {"loses": [], "message": []}
+    fields: dict[str, list[str]] = {"loses": [], "message": [], "visible": []}
     for line in docstring.splitlines():
         key, _, value = line.partition(":")
         if key.strip() in fields and value.strip():
             fields[key.strip()].append(value.strip())
-    if not fields["loses"]:
-        raise ValueError(f"{path}: the docstring needs a 'loses:' line (grade ids, or 'none')")
     loses = frozenset(g.strip() for line in fields["loses"] for g in line.split(",")) - {"none"}
-    if path.name.startswith("wrong_") and (not loses or not fields["message"]):
+    kind = path.name.partition("_")[0]
+    if kind == "first" and (fields["loses"] or fields["message"] or not fields["visible"]):
+        raise ValueError(f"{path}: a first-attempt mistake declares only 'visible:' lines (it is graded by them)")
+    if kind != "first" and not fields["loses"]:
+        raise ValueError(f"{path}: the docstring needs a 'loses:' line (grade ids, or 'none')")
+    if kind == "wrong" and (not loses or not fields["message"]):
         raise ValueError(f"{path}: a wrong implementation must declare the cells it loses and a 'message:'")
-    if path.name.startswith("right_") and loses:
-        raise ValueError(f"{path}: a right implementation must declare 'loses: none'")
-    return Variant(path, docstring.splitlines()[0] if docstring else "", loses, tuple(fields["message"]))
+    if kind == "right" and (loses or fields["visible"]):
+        raise ValueError(f"{path}: a right implementation must declare 'loses: none' and no 'visible:'")
+    summary = docstring.splitlines()[0] if docstring else ""
+    return Variant(path, summary, loses, tuple(fields["message"]), tuple(fields["visible"]))
+
+
+def defined_functions(source: str) -> list[str]:
+    """The functions a cell (or a variant file) defines at top level."""
+    return [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
 
 
 def _defined_name(node: ast.stmt) -> str | None:
@@ -154,16 +164,24 @@ def _span(node: ast.stmt) -> tuple[int, int]:
 
 
 def apply_variant(notebooks: dict[str, nbformat.NotebookNode], path: Path) -> dict[str, nbformat.NotebookNode]:
-    """The source notebooks with the file's definitions replacing their namesakes in solution cells."""
+    """The source notebooks with the file's definitions replacing their namesakes in solution cells; its other
+    statements (imports, and helpers: definitions of ``_private`` names no solution cell defines) go first in the
+    first cell it changes."""
     text = path.read_text()
     lines = text.splitlines()
     module = ast.parse(text)
     body = module.body[1:] if ast.get_docstring(module) else module.body
+    answered = {
+        _defined_name(node)
+        for notebook in notebooks.values()
+        for cell in filter(is_solution, notebook.cells)
+        for node in ast.parse(cell.source).body
+    }
     replacements, extras = {}, []
     for node in body:
         start, stop = _span(node)
         name = _defined_name(node)
-        if name is None:
+        if name is None or (name.startswith("_") and name not in answered):
             extras.extend(lines[start:stop])
         else:
             replacements[name] = lines[start:stop]
@@ -263,7 +281,14 @@ class Graded:
     error: str | None  # coursekit itself failed (not the submission)
     seconds: float  # wall-clock time of the grade call
     cpu_seconds: float  # CPU time of the grader process and of the sandboxed kernel it started
-    cells: dict[str, CellGrade] = field(default_factory=dict)
+    cells: dict[str, CellGrade] = field(default_factory=dict)  # test cells, by grade_id
+    checks: dict[str, str] = field(default_factory=dict)  # the errors of the other code cells, by cell id
+
+    def failures(self) -> list[str]:
+        """Every failure text of the notebook: lost test cells first, then the other cells that failed."""
+        return [cell.failure for cell in self.cells.values() if cell.score < cell.max_score] + [
+            text for text in self.checks.values() if text
+        ]
 
     @property
     def score(self) -> float:
@@ -277,22 +302,27 @@ class Graded:
         return {grade_id for grade_id, cell in self.cells.items() if cell.score < cell.max_score}
 
 
-def grading_task(assignment: str, student: str, notebooks: dict[str, nbformat.NotebookNode]):
+def grading_task(
+    assignment: str, student: str, notebooks: dict[str, nbformat.NotebookNode], visible_only: bool = False
+):
     """The ``GradingTask`` ``coursekit grade`` would build for these notebooks in ``submitted/<student>/``.
 
     The repository root is the course (its ``nbgrader_config.py``): sources, nbgrader settings, release files and
-    the folders student code must never see come from it; the sandbox is required, never skipped.
+    the folders student code must never see come from it; the sandbox is required, never skipped. With
+    ``visible_only`` the committed release stands in for the source, so the test cells are restored from what
+    students see: the notebook is graded by its visible tests alone, as a student runs it while working.
     """
     from coursekit.course import Course
     from coursekit.grading import GradingTask
     from coursekit.sandbox import SandboxLimits
 
     course = Course.load(REPO)
+    release = {name: path.read_bytes() for name, path in notebook_paths(EXERCISES / assignment).items()}
     return GradingTask(
         assignment,
         student,
         {name: nbformat.writes(notebook).encode() for name, notebook in notebooks.items()},
-        course.sources(assignment),
+        release if visible_only else course.sources(assignment),
         SandboxLimits(protect=course.protected_paths(), require_sandbox=True),
         course.nbgrader_settings(),
         course.release_files(assignment),
@@ -300,8 +330,8 @@ def grading_task(assignment: str, student: str, notebooks: dict[str, nbformat.No
 
 
 def _failures(result, source: nbformat.NotebookNode) -> dict[str, str]:
-    """grade_id -> the errors and stderr of that test cell of a ``NotebookResult``, as the student's feedback shows
-    them (none when coursekit could not run the notebook at all)."""
+    """The errors and stderr of every code cell of a ``NotebookResult`` (test cells by grade_id, the others by cell
+    id), as the student's feedback shows them (none when coursekit could not run the notebook at all)."""
     from coursekit.redact import hidden_lines, redact_notebook
 
     if result.notebook is None:
@@ -310,30 +340,33 @@ def _failures(result, source: nbformat.NotebookNode) -> dict[str, str]:
         nbformat.reads(result.notebook, as_version=4), hidden_lines(cell.source for cell in source.cells)
     )
     return {
-        nbgrader_meta(cell)["grade_id"]: "\n".join(
+        nbgrader_meta(cell)["grade_id"] if is_test(cell) else cell.id: "\n".join(
             f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
             for out in cell.outputs
             if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
         )
-        for cell in filter(is_test, graded.cells)
+        for cell in graded.cells
+        if cell.cell_type == "code"
     }
 
 
-def grade_submission(assignment: str, student: str, answers: str) -> Graded:
-    """Grade ``submission(assignment, answers)`` as ``student`` with :func:`coursekit.grading.grade`."""
+def grade_submission(assignment: str, student: str, answers: str, visible_only: bool = False) -> Graded:
+    """Grade ``submission(assignment, answers)`` as ``student`` with :func:`coursekit.grading.grade`, by the hidden
+    and visible tests (what the student's feedback shows) or, with ``visible_only``, by the visible tests alone."""
     from coursekit.grading import grade
 
-    task = grading_task(assignment, student, submission(assignment, answers))
+    task = grading_task(assignment, student, submission(assignment, answers), visible_only)
     start = time.perf_counter()
     with CpuMeter() as cpu:
         result = grade(task)
     graded = Graded(student, result.status, result.flags, None, time.perf_counter() - start, cpu.seconds)
-    sources = read_notebooks(SOLUTIONS / assignment)
+    sources = read_notebooks((EXERCISES if visible_only else SOLUTIONS) / assignment)
     for notebook in result.notebooks:
         graded.error = graded.error or notebook.error
         failures = _failures(notebook, sources[notebook.name])
         for grade_id, (score, max_score) in notebook.scores.items():
-            graded.cells[grade_id] = CellGrade(score, max_score, failures.get(grade_id, ""))
+            graded.cells[grade_id] = CellGrade(score, max_score, failures.pop(grade_id, ""))
+        graded.checks.update(failures)
     return graded
 
 

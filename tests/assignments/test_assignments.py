@@ -4,8 +4,11 @@ For every ``solutions/<assignment>/``: the committed release is exactly what ``n
 produces now and holds no solution and no hidden test. Every submission is graded by coursekit, the grader students
 get (``coursekit.grading.grade``: sandboxed, cell by cell, output budget, integrity guard): the release filled in with
 the source's solutions earns full marks; the release handed in unchanged earns zero; the release filled in with each
-``tests/assignments/<assignment>/wrong_*.py`` loses exactly the points it declares with a message naming its bug (in
-the text the student's feedback shows), and with each ``right_*.py`` earns full marks. coursekit grades every submission
+``tests/assignments/<assignment>/wrong_*.py`` loses exactly the points it declares, every lost cell with a message
+naming its bug (in the text the student's feedback shows), and with each ``right_*.py`` earns full marks. The student
+side too: graded by the visible tests alone (the release as a student runs it while working), the solutions and every
+``right_*.py`` pass them all, and each realistic first-attempt mistake (a ``wrong_*.py`` with a ``visible:`` line; every
+graded function has some) is caught by a visible test whose message names it. coursekit grades every submission
 completely and flags none for review (not even one that hands its work to dnnopt: the hidden tests zero it, and the
 scan sees nothing suspicious in an import). Releases and grading run in a pool of two worker processes.
 """
@@ -19,6 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from coursekit.limits import SandboxLimits
+from coursekit.scan import defined_names
+from coursekit.session import CELL_ALLOWANCE
 from tests.assignments import harness
 
 pytestmark = pytest.mark.slow
@@ -27,6 +33,8 @@ ASSIGNMENTS = harness.assignments()
 VARIANTS = [pytest.param(a, path, id=f"{a}/{path.stem}") for a in ASSIGNMENTS for path in harness.variant_paths(a)]
 MIN_WRONG = 5
 MAX_SECONDS_PER_SUBMISSION = 10.0
+HIDDEN_PREFIX = "_ck_"  # every name a test cell defines (def, class, import), so no student's helper can rebind one
+VISIBLE = "@visible"  # suffix of the students whose submission is graded by the visible tests alone
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +43,9 @@ def course(request, tmp_path_factory):
 
     Every assignment this session tests is generated and graded once, all jobs queued at the start on a pool of two
     worker processes, so the pool stays busy; each job builds its own submission, so one broken variant file fails
-    only its own test.
+    only its own test. Student ``<name>@visible`` is ``<name>``'s submission graded by the visible tests alone: the
+    solutions, every right variant, every wrong variant that declares ``visible:`` and every first-attempt mistake
+    (``first_*.py``, graded only that way).
     """
     wanted = sorted(
         {
@@ -55,15 +65,36 @@ def course(request, tmp_path_factory):
                 "release": "release",
                 **{path.stem: str(path) for path in harness.variant_paths(a)},
             }
+            working = ["source"] + [path.stem for path in harness.variant_paths(a) if _graded_as_working(path)]
             jobs[a] = {
                 student: pool.submit(harness.grade_submission, a, student, answers)
                 for student, answers in submissions.items()
+                if not student.startswith("first_")
+            }
+            jobs[a] |= {
+                f"{student}{VISIBLE}": pool.submit(
+                    harness.grade_submission, a, f"{student}{VISIBLE}", submissions[student], visible_only=True
+                )
+                for student in working
             }
 
         def results(assignment: str):
             return Path(releases[assignment].result()), jobs[assignment]
 
         yield results
+
+
+def _graded_as_working(path: Path) -> bool:
+    """Whether a variant is also graded by the visible tests alone: right ones, and mistakes declaring ``visible:``."""
+    try:
+        return path.name.startswith("right_") or bool(harness.read_variant(path).visible)
+    except ValueError:  # a malformed docstring fails test_variant_docstring_is_well_formed
+        return False
+
+
+@pytest.mark.parametrize(("assignment", "path"), VARIANTS)
+def test_variant_docstring_is_well_formed(assignment, path):
+    harness.read_variant(path)  # raises ValueError naming what is missing
 
 
 # -- the release --------------------------------------------------------------------------------------------------
@@ -89,7 +120,7 @@ def test_release_has_no_solution_and_no_hidden_test(assignment):
     release = harness.read_notebooks(harness.EXERCISES / assignment)
     for name, notebook in release.items():
         text = nbformat.writes(notebook)
-        for marker in (harness.SOLUTION_BEGIN, harness.HIDDEN_BEGIN, "_own("):
+        for marker in (harness.SOLUTION_BEGIN, harness.HIDDEN_BEGIN, HIDDEN_PREFIX):
             assert marker not in text, f"exercises/{assignment}/{name}.ipynb contains {marker!r}"
         released = {harness.nbgrader_meta(c)["grade_id"]: c for c in notebook.cells if harness.is_solution(c)}
         for cell in filter(harness.is_solution, source[name].cells):
@@ -116,6 +147,37 @@ def test_first_test_cell_embeds_the_hidden_preamble(assignment):
         assert first_test.source.startswith(block), (
             f"the first test cell of solutions/{assignment}/{name}.ipynb must open with {harness.HIDDEN_BEGIN} and "
             "the exact text of tests/assignments/hidden_preamble.py"
+        )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_test_cells_define_only_hidden_names(assignment):
+    """A student's own helper never collides with a test's (coursekit's guard would call the rebinding tampering)."""
+    for name, notebook in harness.read_notebooks(harness.SOLUTIONS / assignment).items():
+        for cell in filter(harness.is_test, notebook.cells):
+            names = defined_names(cell.source)
+            clashable = sorted(n for n in names if n != "dnnopt" and not n.startswith(HIDDEN_PREFIX))
+            assert not clashable, (
+                f"test cell {harness.nbgrader_meta(cell)['grade_id']} of solutions/{assignment}/{name}.ipynb defines "
+                f"{clashable}: name what a test cell defines with the prefix {HIDDEN_PREFIX!r}"
+            )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebook_states_the_graders_limits(assignment):
+    """ "How this notebook is graded" gives the limits coursekit grades with, so a student knows to remove debug
+    prints of large arrays before a test cell is interrupted for its output."""
+    limits = SandboxLimits()
+    wanted = [
+        f"{limits.cell_timeout:g} seconds",
+        f"{limits.notebook_timeout / 60:g} minutes",
+        f"{limits.output_kb} KB",
+        f"{CELL_ALLOWANCE // 1024} KB",
+    ]
+    for name, notebook in harness.read_notebooks(harness.SOLUTIONS / assignment).items():
+        text = " ".join(notebook.cells[0].source.split())
+        assert "How this notebook is graded" in text and all(w in text for w in wanted), (
+            f"the first cell of solutions/{assignment}/{name}.ipynb must state the grader's limits: {wanted}"
         )
 
 
@@ -146,6 +208,14 @@ def test_source_earns_full_marks_quickly_and_deterministically(course, assignmen
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_passes_every_visible_test_and_check(course, assignment):
+    _, graded = course(assignment)
+    working = graded["source" + VISIBLE].result()
+    graded_unflagged(working, "the solutions, visible tests only")
+    assert working.max_score > 0 and working.failures() == [], working.failures()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_submitted_unchanged_earns_only_free_points(course, assignment):
     _, graded = course(assignment)
     release = graded["release"].result()
@@ -161,7 +231,29 @@ def test_enough_typical_wrong_implementations(assignment):
     assert len(wrong) >= MIN_WRONG, f"tests/assignments/{assignment}/ has {len(wrong)} wrong_*.py, need {MIN_WRONG}"
 
 
-@pytest.mark.parametrize(("assignment", "path"), VARIANTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_a_first_attempt_mistake(assignment):
+    """Each function students write has a realistic first-attempt mistake that its visible tests must name."""
+    functions = {
+        function
+        for notebook in harness.read_notebooks(harness.SOLUTIONS / assignment).values()
+        for cell in filter(harness.is_solution, notebook.cells)
+        for function in harness.defined_functions(cell.source)
+    }
+    covered = {
+        function
+        for path in harness.variant_paths(assignment)
+        if harness.read_variant(path).visible
+        for function in harness.defined_functions(path.read_text())
+    }
+    assert functions <= covered, (
+        f"no wrong_*.py with a 'visible:' line defines {sorted(functions - covered)} (tests/assignments/{assignment}/)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "path"), [param for param in VARIANTS if not param.values[1].name.startswith("first_")]
+)
 def test_variant_loses_exactly_the_declared_points(course, assignment, path):
     variant = harness.read_variant(path)
     _, graded = course(assignment)
@@ -175,4 +267,23 @@ def test_variant_loses_exactly_the_declared_points(course, assignment, path):
     for message in variant.messages:
         assert any(message in failure for failure in failures.values()), (
             f"{path.name}: no failure message contains {message!r}: {failures}"
+        )
+    unexplained = {g: f for g, f in failures.items() if not any(message in f for message in variant.messages)}
+    assert not unexplained, f"{path.name}: these lost cells do not name the bug (no declared message): {unexplained}"
+
+
+@pytest.mark.parametrize(("assignment", "path"), [param for param in VARIANTS if _graded_as_working(param.values[1])])
+def test_visible_tests_name_a_first_attempt_mistake(course, assignment, path):
+    """Graded by the visible tests alone, as the student runs the notebook: a right variant passes them all; a
+    first-attempt mistake fails one whose message (or the error of an ungraded check cell) names it."""
+    variant = harness.read_variant(path)
+    _, graded = course(assignment)
+    working = graded[variant.name + VISIBLE].result()
+    graded_unflagged(working, f"{path.name}, visible tests only")
+    failures = working.failures()
+    if not variant.visible:
+        assert failures == [], f"{path.name} is right but fails visible tests or checks: {failures}"
+    for text in variant.visible:
+        assert any(text in failure for failure in failures), (
+            f"{path.name}: no visible test or check names the mistake with {text!r}: {failures}"
         )

@@ -2,6 +2,7 @@
 
 loses: test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference
 message: misses the path through the batch mean
+visible: dx misses the path through the batch mean
 """
 
 

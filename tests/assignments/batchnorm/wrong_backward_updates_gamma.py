@@ -2,6 +2,7 @@
 
 loses: test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference
 message: backward only computes gradients
+visible: backward only computes gradients
 """
 
 

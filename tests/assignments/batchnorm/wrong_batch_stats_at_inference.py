@@ -2,6 +2,7 @@
 
 loses: test_batchnorm_forward_inference
 message: the batch's own statistics
+visible: not the batch's own statistics
 """
 
 import numpy as np

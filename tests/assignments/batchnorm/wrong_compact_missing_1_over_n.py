@@ -2,6 +2,7 @@
 
 loses: test_batchnorm_backward_compact
 message: the 1/N in front of the formula is missing
+visible: the 1/N in front of the formula is missing
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference
 message: sum over the batch, axis 0
+visible: sum over the batch, axis 0
 """
 
 

@@ -1,7 +1,10 @@
 """momentum read as the weight of the old value (Keras' convention): running = m * running + (1 - m) * batch.
 
-loses: test_batchnorm_forward_running, test_running_average_answers
+The warm-up answers report what this forward pass gives, so only the forward pass loses points.
+
+loses: test_batchnorm_forward_running
 message: momentum weighs the NEW batch
+visible: momentum weighs the NEW batch
 """
 
 import numpy as np

@@ -1,9 +1,12 @@
 """The running averages rebound to new arrays (`running_mean = ...`) instead of updated in place.
 
-The caller's arrays never change, so the warm-up experiment never reaches 90% either.
+The caller's arrays never change, so the warm-up experiment never reaches 90% either: that answer's message names
+the dependency. The variance ratio reports what this forward pass gives and keeps its point.
 
-loses: test_batchnorm_forward_running, test_running_average_answers
+loses: test_batchnorm_forward_running, test_batches_to_90_percent
 message: only rebinds
+message: does your batchnorm_forward update running_mean on every training call
+visible: only rebinds your local name
 """
 
 import numpy as np

@@ -1,7 +1,10 @@
 """running_var averages the biased batch variance (no N/(N-1)), unlike PyTorch.
 
-loses: test_batchnorm_forward_running, test_running_average_answers
+The warm-up answers report what this forward pass gives (a ratio of 1), so only the forward pass loses points.
+
+loses: test_batchnorm_forward_running
 message: running_var averaged the biased batch variance
+visible: running_var averaged the biased batch variance
 """
 
 import numpy as np

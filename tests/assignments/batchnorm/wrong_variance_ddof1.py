@@ -1,10 +1,12 @@
 """The batch variance computed with ddof=1 (np.var(x, axis=0, ddof=1)) in the normalization.
 
-The solution's backward pass, written for the biased variance, then disagrees with this forward pass too.
+The solution's backward passes, written for the biased variance, compute from this forward pass's cache exactly
+what a correct backward pass computes from it, so they keep their points: the bug is charged to the forward pass.
 
-loses: test_batchnorm_forward_training, test_batchnorm_backward_gradcheck, test_batchnorm_backward_reference, test_batchnorm_backward_compact
+loses: test_batchnorm_forward_training
 message: the variance was computed with ddof=1
-"""  # noqa: E501 (the harness reads one 'loses:' line)
+visible: the variance was computed with ddof=1
+"""
 
 import numpy as np
 

@@ -2,6 +2,7 @@
 
 loses: test_dropout_rejects_bad_p
 message: raise ValueError for p outside [0, 1)
+visible: p = 1 must raise ValueError
 """
 
 import numpy as np

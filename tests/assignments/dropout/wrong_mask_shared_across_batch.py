@@ -2,6 +2,7 @@
 
 loses: test_dropout_forward_drop_rate
 message: the same mask is shared by every example
+visible: the same mask is shared by every example
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_dropout_backward
 message: did you draw a new mask in backward
+visible: did you draw a new mask in backward
 """
 
 

@@ -1,8 +1,13 @@
 """Dropout reads p as the KEEP probability (Keras' keep_prob): keeps units with probability p, scales by 1/p.
 
-loses: test_dropout_forward_basic, test_dropout_forward_drop_rate, test_dropout_forward_rescaling, test_dropout_backward
+The forward pass loses its three cells, each for a different property (p = 0 drops everything, the drop rate, the
+survivors' scale); the backward pass routes dout through the forward pass's own scaled mask, which is right for that
+forward pass, so it keeps its points.
+
+loses: test_dropout_forward_basic, test_dropout_forward_drop_rate, test_dropout_forward_rescaling
 message: p is the DROP probability
 message: divided by p instead of by 1 - p
+visible: p is the DROP probability
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_dropout_eval_identity
 message: scaled by (1-p) at inference
+visible: you scaled by (1-p) at inference
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_clip_grad_norm_scaling
 message: each array was clipped to max_norm on its own
+visible: each array was clipped to max_norm on its own
 """
 
 import numpy as np

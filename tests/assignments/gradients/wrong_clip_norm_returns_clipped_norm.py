@@ -2,6 +2,7 @@
 
 loses: test_clip_grad_norm_total
 message: returned the norm after clipping
+visible: you returned the norm after clipping
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_clip_grad_norm_scaling
 message: scaled up to max_norm
+visible: never scale up
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_clip_grad_value
 message: not changed in place
+visible: np.clip(g, -c, c) returns a new array
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_leaky_relu_backward
 message: that is ReLU's
+visible: that is ReLU's derivative
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_relu_backward
 message: instead of the 0/1 derivative
+visible: you multiplied dout by the output max(0, x) instead of the 0/1 derivative
 """
 
 import numpy as np

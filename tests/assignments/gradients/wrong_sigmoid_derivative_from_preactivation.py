@@ -2,6 +2,7 @@
 
 loses: test_sigmoid_backward
 message: computed from the pre-activation x
+visible: you evaluated s * (1 - s) at the pre-activation x
 """
 
 import numpy as np

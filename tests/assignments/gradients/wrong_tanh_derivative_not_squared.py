@@ -2,6 +2,7 @@
 
 loses: test_tanh_backward
 message: the square is missing
+visible: the square is missing
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_xavier_normal_basic, test_xavier_uniform_basic, test_he_normal_basic, test_lecun_normal_basic
 message: return float32
+visible: return float32 (.astype(np.float32)), got float64
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_lecun_normal_basic
 message: global random state
+visible: draw from the rng argument, not from np.random
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_he_normal_std
 message: fan_in and fan_out are swapped
+visible: fan_in and fan_out are swapped
 """
 
 import numpy as np

@@ -1,7 +1,10 @@
 """He normal with LeCun's std sqrt(1 / fan_in): the ReLU network's activations shrink layer after layer.
 
-loses: test_he_normal_std, test_std_at_layer_20
+The reported std at layer 20 is what this student's own experiment measures, so only the initializer loses points.
+
+loses: test_he_normal_std
 message: He doubles the variance
+visible: He doubles the variance for ReLU
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """The ReLU second-moment factor answered as 2 (He's correction) instead of 1/2 (what a ReLU does).
 
 loses: test_relu_second_moment_factor
-message: the factor is 1/2
+message: 2 is the factor He's initialization multiplies Var(W) by
 """
 
 relu_second_moment_factor = 2.0

@@ -2,6 +2,7 @@
 
 loses: test_xavier_uniform_std
 message: not from a normal distribution
+visible: draw from U(-a, a), not from a normal distribution
 """
 
 import numpy as np

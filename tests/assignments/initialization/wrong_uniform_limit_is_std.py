@@ -2,6 +2,7 @@
 
 loses: test_xavier_uniform_std
 message: was used as the uniform limit
+visible: you used the normal std sqrt(2 / (fan_in + fan_out)) as the limit
 """
 
 import numpy as np

@@ -1,9 +1,11 @@
-"""Xavier normal uses the variance 2 / (fan_in + fan_out) as the standard deviation; the 20-layer experiment
-built on it then vanishes too.
+"""Xavier normal uses the variance 2 / (fan_in + fan_out) as the standard deviation.
 
-loses: test_xavier_normal_std, test_std_at_layer_20
+The 20-layer experiment built on it vanishes too, but it reports what this student's own code measures: the bug is
+charged once, in the initializer's cell.
+
+loses: test_xavier_normal_std
 message: was used as the standard deviation; take its square root
-message: expected a value in
+visible: the variance 2 / (fan_in + fan_out) was used as the std; take its square root
 """
 
 import numpy as np

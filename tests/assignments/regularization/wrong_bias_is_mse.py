@@ -1,9 +1,11 @@
 """The "squared bias" computed from every model's error instead of the mean prediction's (that is the MSE).
 
-The experiment's answers, read from the wrong curves, are wrong too; the sweep itself earns its points.
+The sweep and the weight-decay answers, read from the curves this student's own functions draw, keep their points:
+the bug is charged to bias_variance only.
 
-loses: test_bias_variance_example, test_bias_variance_values, test_weight_decay_answers
+loses: test_bias_variance_example, test_bias_variance_values
 message: that is the mean squared error of the individual models
+visible: that is the mean squared error of the individual models
 """
 
 import numpy as np

@@ -1,9 +1,11 @@
 """The bias averaged over the points without squaring it.
 
-The experiment's answers, read from the wrong curves, are wrong too; the sweep itself earns its points.
+The sweep and the weight-decay answers, read from the curves this student's own functions draw, keep their points:
+the bug is charged to bias_variance only.
 
-loses: test_bias_variance_example, test_bias_variance_values, test_weight_decay_answers
+loses: test_bias_variance_example, test_bias_variance_values
 message: the bias was not squared
+visible: the bias was not squared
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_bias_variance_example, test_bias_variance_values
 message: ddof=1
+visible: that is the variance with ddof=1
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_early_stopping_patience, test_early_stopping_min_delta
 message: the stop epoch was returned as the best epoch
+visible: best_epoch is the epoch of the last improvement, not the stop epoch
 """
 
 

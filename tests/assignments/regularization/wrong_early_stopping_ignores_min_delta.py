@@ -2,6 +2,7 @@
 
 loses: test_early_stopping_min_delta
 message: min_delta was ignored
+visible: that is the result without min_delta
 """
 
 

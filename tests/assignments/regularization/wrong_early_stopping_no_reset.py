@@ -2,6 +2,7 @@
 
 loses: test_early_stopping_patience, test_early_stopping_min_delta
 message: was not reset to 0 after an improvement
+visible: was not reset to 0 after an improvement
 """
 
 

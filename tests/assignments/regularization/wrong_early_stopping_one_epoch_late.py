@@ -2,6 +2,7 @@
 
 loses: test_early_stopping_patience, test_early_stopping_min_delta
 message: off by one: training stops one epoch late
+visible: training stopped one epoch late
 """
 
 

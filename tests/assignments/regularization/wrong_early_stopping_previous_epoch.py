@@ -2,6 +2,7 @@
 
 loses: test_early_stopping_patience, test_early_stopping_min_delta
 message: compared with the previous epoch instead of with the best loss so far
+visible: compared with the previous epoch instead of with the best loss so far
 """
 
 

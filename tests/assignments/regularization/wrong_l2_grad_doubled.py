@@ -2,6 +2,7 @@
 
 loses: test_l2_grad
 message: you returned 2 * weight_decay * W
+visible: you returned 2 * weight_decay * W
 """
 
 

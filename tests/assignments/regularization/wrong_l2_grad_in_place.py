@@ -2,6 +2,7 @@
 
 loses: test_l2_grad
 message: l2_grad changed the weights in place
+visible: l2_grad changed the weights in place
 """
 
 

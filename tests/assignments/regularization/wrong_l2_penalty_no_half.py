@@ -2,6 +2,7 @@
 
 loses: test_l2_penalty
 message: the factor 0.5 is missing
+visible: the factor 0.5 is missing
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_l2_penalty
 message: the norms were not squared
+visible: the norms were not squared
 """
 
 import numpy as np

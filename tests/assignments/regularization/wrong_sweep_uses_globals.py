@@ -1,7 +1,8 @@
 """The sweep reads the notebook's global training sets and test points instead of its arguments.
 
 loses: test_bias_variance_sweep
-message: instead of its arguments
+message: did the sweep use the global TRAINING_SETS instead of its training_sets argument
+visible: did the sweep use the global TRAINING_SETS instead of its training_sets argument
 """
 
 # The notebook defines the helpers and constants used below.

@@ -1,7 +1,8 @@
-"""The experiment misread: the smallest weight decay taken as best, and the two trends swapped.
+"""The experiment misread: the smallest weight decay taken as best, and the two trends read from right to left.
 
-loses: test_weight_decay_answers
-message: the squared bias increases
+loses: test_best_weight_decay, test_weight_decay_trends
+message: you picked the smallest weight decay
+message: did you read the x axis from right to left
 """
 
 best_weight_decay = 1e-7

@@ -18,7 +18,7 @@ The book depends on this package; this package depends on ``dnnopt``, matplotlib
 depend on it.
 """
 
-CHAPTERS = ("gradients", "initialization", "batchnorm", "regularization", "dropout")
+CHAPTERS = ("gradients", "initialization", "optimizers", "batchnorm", "regularization", "dropout")
 """The chapters, in reading order: each is a module of this package."""
 
 __all__ = ["CHAPTERS"]

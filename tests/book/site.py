@@ -31,6 +31,7 @@ CHAPTERS = (
     "book/intro",
     "book/gradients",
     "book/initialization",
+    "book/optimizers",
     "book/batchnorm",
     "book/regularization",
     "book/dropout",

@@ -1,16 +1,22 @@
 """Experiments, figures and explorables of the introduction and the chapter on vanishing and exploding gradients.
 
 * ``layer_gradient_norms``: ||dW|| of every layer of a fresh deep MLP after one backward pass (cached);
+* training runs, cached so that the chapter's tables, figures and claim checks share them: ``deep_sigmoid_run``
+  (a 10-layer sigmoid MLP, plain or residual), ``tanh_run`` (a small tanh MLP at a learning rate, with or without
+  weight decay and clipping) and ``readout_loss`` (a linear classifier trained on one layer's outputs);
 * figures: ``plot_digits`` and ``plot_history`` (introduction), ``plot_activation_derivatives``,
-  ``plot_layer_gradient_norms``, ``plot_depth_sweep``, ``plot_loss_curves``, ``plot_clipping``;
+  ``plot_layer_gradient_norms``, ``plot_depth_sweep``, ``plot_signal_and_gradient``, ``plot_loss_curves``,
+  ``plot_clipping``;
 * explorables: ``gradient_flow`` (this chapter) and ``training_curves`` (the introduction).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,17 +25,23 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from dnnopt import functional as F
 from dnnopt import init as initializers
-from dnnopt.data import digits
+from dnnopt.data import Split, digits
+from dnnopt.layers import Linear
 from dnnopt.models import mlp
 from dnnopt.optim import SGD, clip_grad_norm, clip_grad_value
 from dnnopt.train import History, fit, probe
 
 from .experiments import read_only
 from .explorable import Explorable
-from .figures import PALETTE, legend_below, log_axis, new_figure
+from .figures import LINESTYLES, MARKERS, PALETTE, legend_below, log_axis, new_figure
 
 __all__ = [
+    "DEEP",
+    "DEEP_LR",
     "STANDARD_INIT",
+    "TANH",
+    "Recipe",
+    "deep_sigmoid_run",
     "draw_history",
     "draw_layer_gradient_norms",
     "gradient_flow",
@@ -41,6 +53,9 @@ __all__ = [
     "plot_history",
     "plot_layer_gradient_norms",
     "plot_loss_curves",
+    "plot_signal_and_gradient",
+    "readout_loss",
+    "tanh_run",
     "training_curves",
 ]
 
@@ -110,6 +125,109 @@ def layer_gradient_norms(
     if not gain > 0:
         raise ValueError(f"gain must be positive, got {gain!r}")
     return _layer_gradient_norms(activation, depth, float(gain), bool(residual), width, n_samples, seed).copy()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training run of the chapter: an MLP on the digits training set, trained by mini-batch SGD."""
+
+    depth: int  # hidden layers
+    activation: str  # initialized with STANDARD_INIT[activation]
+    batch_size: int
+    epochs: int = 10
+    width: int = 64  # of every hidden layer
+
+    @property
+    def sizes(self) -> list[int]:
+        return [64] + [self.width] * self.depth + [10]  # 8x8 pixels in, 10 classes out
+
+
+DEEP = Recipe(depth=10, activation="sigmoid", batch_size=128)
+"""The deep sigmoid MLP the chapter trains, plain and residual, at learning rate ``DEEP_LR``."""
+DEEP_LR = 0.2
+TANH = Recipe(depth=2, activation="tanh", batch_size=64)
+"""The small tanh MLP (64-64-64-10) of the learning-rate and clipping experiments."""
+
+
+@functools.lru_cache(maxsize=1)
+def _training_split() -> Split:
+    """The digits split every training run uses (seed 0: 1348 training, 449 validation images), read-only."""
+    split = digits(seed=0)
+    read_only(*split)
+    return split
+
+
+@functools.cache
+def _train(
+    recipe: Recipe, lr: float, seed: int, residual: bool, weight_decay: float, clip_norm: float | None
+) -> History:
+    """Cached body of the training runs: the History is shared, so callers get copies."""
+    split = _training_split()
+    model = mlp(
+        recipe.sizes, activation=recipe.activation, init=STANDARD_INIT[recipe.activation], residual=residual, rng=seed
+    )
+    optimizer = SGD(model, lr=lr, weight_decay=weight_decay)
+    return fit(
+        model,
+        split.X_train,
+        split.y_train,
+        optimizer=optimizer,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        clip_norm=clip_norm,
+        rng=seed,
+        progress=False,
+    )
+
+
+def deep_sigmoid_run(residual: bool, seed: int = 0) -> History:
+    """``DEEP`` (10 sigmoid layers, Xavier) trained at ``DEEP_LR``, plain or with residual connections.
+
+    Returns a copy of a cached run: its ``grad_norms`` and ``unit_std`` have shape (DEEP.epochs, DEEP.depth + 1).
+    """
+    return copy.deepcopy(_train(DEEP, DEEP_LR, int(seed), bool(residual), 0.0, None))
+
+
+def tanh_run(lr: float, seed: int = 0, weight_decay: float = 0.0, clip_norm: float | None = None) -> History:
+    """``TANH`` (64-64-64-10, Xavier) trained by SGD at ``lr``, optionally with weight decay or norm clipping.
+
+    Returns a copy of a cached run (one entry per epoch, ``step_loss`` one per mini-batch; 22 per epoch).
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    return copy.deepcopy(_train(TANH, float(lr), int(seed), False, float(weight_decay), clip_norm))
+
+
+def readout_loss(layer: int, seed: int = 0) -> float:
+    """Training loss of a linear classifier trained on layer ``layer``'s outputs of the fresh, plain ``DEEP`` net.
+
+    ``layer`` 0 is the pixels, ``k`` the output of hidden layer k (before any training of the deep net, whose
+    initial weights are those of ``deep_sigmoid_run(False, seed)``). The classifier, a ``Linear(64, 10)``, is
+    trained like the deep net (``DEEP_LR``, ``DEEP.batch_size``, ``DEEP.epochs``): it shows how much the network's
+    top could learn from what reaches it. Cached.
+    """
+    if not (isinstance(layer, int) and 0 <= layer <= DEEP.depth):
+        raise ValueError(f"layer must be an int from 0 (the pixels) to {DEEP.depth}, got {layer!r}")
+    return _readout_loss(layer, int(seed))
+
+
+@functools.cache
+def _readout_loss(layer: int, seed: int) -> float:
+    split = _training_split()
+    model = mlp(DEEP.sizes, activation=DEEP.activation, init=STANDARD_INIT[DEEP.activation], rng=seed)
+    features = split.X_train if layer == 0 else model.forward_all(split.X_train)[layer - 1]  # (N, width)
+    readout = Linear(features.shape[1], 10, init=STANDARD_INIT[DEEP.activation], rng=seed)
+    history = fit(
+        readout,
+        features,
+        split.y_train,
+        optimizer=SGD(readout, lr=DEEP_LR),
+        epochs=DEEP.epochs,
+        batch_size=DEEP.batch_size,
+        rng=seed,
+        progress=False,
+    )
+    return history.train_loss[-1]
 
 
 # --- axes helpers ---------------------------------------------------------------------------------------------------
@@ -283,25 +401,68 @@ def plot_depth_sweep(depths, ratios: Mapping[str, np.ndarray], title: str = "") 
     return fig
 
 
-def plot_loss_curves(runs: Mapping[str, History], title: str = "", per: str = "step") -> Figure:
-    """Training loss (log scale) of several runs, one line per ``{label: History}`` entry.
+def plot_loss_curves(
+    runs: Mapping[str, History | Sequence[History]], title: str = "", per: str = "step", chance: bool = False
+) -> Figure:
+    """Training loss (log scale) of several runs, one colour per ``{label: History}`` entry.
 
-    ``per="step"`` plots every mini-batch's loss (``History.step_loss``), ``per="epoch"`` the end-of-epoch
-    training loss. A run that diverged ends where its loss stopped being finite.
+    A value may also be a sequence of histories (the same run from several seeds): one thin line per seed, all in
+    the label's colour. ``per="step"`` plots every mini-batch's loss (``History.step_loss``), ``per="epoch"`` the
+    end-of-epoch training loss. A run that diverged ends where its loss stopped being finite. ``chance`` adds a
+    dotted line at ln 10, the loss of a network that gives every one of the 10 classes the same probability.
     """
     if per not in ("step", "epoch"):
         raise ValueError(f"per must be 'step' or 'epoch', got {per!r}")
     _check_not_empty(runs, "runs")
     fig, (ax,) = new_figure(figsize=(6.0, 3.8))
-    marker = "o" if per == "epoch" else None  # few points per epoch: show them; hundreds of steps: a line
-    for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
-        losses = history.step_loss if per == "step" else history.train_loss
-        ax.plot(
-            np.arange(1, len(losses) + 1), losses, color=colour, linewidth=1.2, marker=marker, markersize=3, label=label
-        )
+    for colour, marker, (label, group) in zip(PALETTE, MARKERS, runs.items(), strict=False):
+        histories = [group] if isinstance(group, History) else list(group)
+        _check_not_empty(histories, f"the runs of {label!r}")
+        for seed, history in enumerate(histories):
+            losses = history.step_loss if per == "step" else history.train_loss
+            ax.plot(
+                np.arange(1, len(losses) + 1),
+                losses,
+                color=colour,
+                linewidth=1.2 if len(histories) == 1 else 0.9,
+                marker=marker if per == "epoch" else None,  # few points per epoch: show them; many steps: a line
+                markersize=3,
+                label=label if seed == 0 else "_" + label,  # one legend entry per label
+            )
+    if chance:
+        ax.axhline(math.log(10), color="0.4", linewidth=1.0, linestyle=":", label="ln 10: a uniform guess")
     log_axis(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="mini-batch step" if per == "step" else "epoch", ylabel="training loss (log scale)")
+    legend_below(fig, ncols=2)
+    return fig
+
+
+def plot_signal_and_gradient(runs: Mapping[str, History], epochs: Sequence[int] = (0, -1)) -> Figure:
+    """Forward and backward, layer by layer, from ``fit``'s History: two panels side by side, log scales.
+
+    Left, what reaches each layer on the way forward: ``History.unit_std``, the mean over a layer's units of each
+    unit's std across the examples of a batch (0 when every input gives the same output). Right, what reaches it on
+    the way back: ``History.grad_norms``. One colour per ``{label: History}`` entry, one line style per epoch.
+    """
+    _check_not_empty(runs, "runs")
+    fig, (forward_ax, backward_ax) = new_figure(2, figsize=(7.4, 3.6), sharex=True)
+    for colour, (label, history) in zip(PALETTE, runs.items(), strict=False):
+        n_epochs = len(history.train_loss)
+        for linestyle, epoch in zip(LINESTYLES, epochs, strict=False):
+            if not -n_epochs <= epoch < n_epochs:
+                raise ValueError(f"epoch {epoch} is not in {label!r}, which trained {n_epochs} epochs")
+            name = f"{label}, epoch {epoch % n_epochs + 1}"
+            for ax, values in ((forward_ax, history.unit_std[epoch]), (backward_ax, history.grad_norms[epoch])):
+                layers = np.arange(1, len(values) + 1)
+                ax.plot(layers, values, color=colour, linestyle=linestyle, marker="o", markersize=2.5, label=name)
+    for ax in (forward_ax, backward_ax):
+        log_axis(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    forward_ax.set(
+        title="Forward: the input's signal", xlabel="layer (last = logits)", ylabel="per-unit std across images"
+    )
+    backward_ax.set(title="Backward: the gradient", xlabel="layer (last = output layer)", ylabel="||dW||")
     legend_below(fig, ncols=2)
     return fig
 

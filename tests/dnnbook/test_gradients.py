@@ -1,4 +1,6 @@
-"""Figures and explorables of the introduction and the gradients chapter: right artists, right data, clear errors."""
+"""Experiments, figures and explorables of the introduction and the gradients chapter: right data, clear errors."""
+
+import math
 
 import numpy as np
 import pytest
@@ -8,6 +10,8 @@ from matplotlib.text import Annotation
 from dnnbook import gradients
 from dnnbook.figures import PALETTE
 from dnnbook.gradients import (
+    DEEP,
+    deep_sigmoid_run,
     gradient_flow,
     layer_gradient_norms,
     plot_activation_derivatives,
@@ -17,12 +21,17 @@ from dnnbook.gradients import (
     plot_history,
     plot_layer_gradient_norms,
     plot_loss_curves,
+    plot_signal_and_gradient,
+    readout_loss,
+    tanh_run,
     training_curves,
 )
 from dnnopt.train import History
 
+TANH_EPOCHS = 10
 
-def small_history(epochs=3, steps_per_epoch=4) -> History:
+
+def small_history(epochs=3, steps_per_epoch=4, n_layers=4) -> History:
     losses = np.linspace(2.3, 0.5, epochs).tolist()
     return History(
         train_loss=losses,
@@ -30,6 +39,8 @@ def small_history(epochs=3, steps_per_epoch=4) -> History:
         train_acc=[0.5, 0.7, 0.9][:epochs],
         val_acc=[0.4, 0.6, 0.8][:epochs],
         step_loss=np.linspace(2.4, 0.4, epochs * steps_per_epoch).tolist(),
+        grad_norms=np.logspace(-3, 0, n_layers) * np.arange(1, epochs + 1)[:, None],  # (epochs, n_layers)
+        unit_std=np.logspace(0, -3, n_layers) * np.ones((epochs, 1)),  # (epochs, n_layers)
     )
 
 
@@ -69,6 +80,46 @@ def test_layer_gradient_norms_returns_a_copy_of_its_cache():
 def test_layer_gradient_norms_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         layer_gradient_norms(**kwargs)
+
+
+# --- the training runs ----------------------------------------------------------------------------------------
+def test_tanh_run_is_reproducible_and_hands_out_copies():
+    first = tanh_run(0.1, seed=0)
+    assert len(first.train_loss) == TANH_EPOCHS and len(first.step_loss) == TANH_EPOCHS * 22, "1348 images / 64"
+    assert first.grad_norms.shape == (TANH_EPOCHS, 3), "one gradient norm per Linear of 64-64-64-10"
+    first.train_loss[-1] = -1.0
+    first.grad_norms[:] = 0.0
+    again = tanh_run(0.1, seed=0)
+    assert again.train_loss[-1] > 0 and np.all(again.grad_norms > 0), "a caller changed the cached run"
+    assert tanh_run(0.1, seed=1).step_loss[0] != again.step_loss[0], "another seed gives other initial weights"
+    with pytest.raises(ValueError, match="lr must be positive"):
+        tanh_run(0.0)
+
+
+def test_a_too_high_learning_rate_blows_the_loss_up_and_a_clipped_one_does_not():
+    high, clipped = tanh_run(1.0, seed=0), tanh_run(1.0, seed=0, clip_norm=1.0)
+    assert high.step_loss[0] == clipped.step_loss[0], "same seed, same initial weights"
+    assert max(high.step_loss) > 10 * high.step_loss[0]
+    assert clipped.train_loss[-1] < 0.5 < math.log(10) < high.train_loss[-1]
+
+
+def test_plain_deep_sigmoid_net_forgets_its_input_and_the_residual_one_learns():
+    plain, residual = deep_sigmoid_run(False, seed=0), deep_sigmoid_run(True, seed=0)
+    n_layers = DEEP.depth + 1  # the hidden layers and the output layer
+    assert plain.unit_std.shape == plain.grad_norms.shape == (DEEP.epochs, n_layers)
+    assert abs(plain.train_loss[-1] - math.log(10)) < 0.1 and residual.train_loss[-1] < 1.0
+    last_hidden = DEEP.depth - 1
+    assert plain.unit_std[0, last_hidden] < 1e-4 * plain.unit_std[0, 0], "the input's signal vanishes forward"
+    assert residual.unit_std[:, : DEEP.depth].min() > 0.1, "the identity path carries it"
+    assert plain.grad_norms[0, -1] > 1e4 * plain.grad_norms[0, 0], "and the gradient vanishes backward"
+
+
+def test_readout_learns_from_the_pixels_but_not_from_the_collapsed_last_layer():
+    assert readout_loss(0, seed=0) < 1.0
+    assert readout_loss(DEEP.depth, seed=0) > 2.2
+    for layer in (-1, DEEP.depth + 1, 1.0):
+        with pytest.raises(ValueError, match="layer must be an int"):
+            readout_loss(layer)
 
 
 # --- figures --------------------------------------------------------------------------------------------------------
@@ -131,6 +182,36 @@ def test_depth_sweep_plots_one_line_per_activation_and_checks_lengths():
     assert ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="shape"):
         plot_depth_sweep([10, 20, 30], {"sigmoid": [1e-6, 1e-12]})
+
+
+def test_loss_curves_draw_one_thin_line_per_seed_and_one_legend_entry_per_label():
+    seeds = [small_history(), small_history(), small_history()]
+    fig = plot_loss_curves({"three seeds": seeds, "one run": small_history()}, per="epoch", chance=True)
+    (ax,) = fig.axes
+    lines = [line for line in ax.get_lines() if line.get_linestyle() != ":"]
+    assert len(lines) == 4
+    assert {line.get_color() for line in lines[:3]} == {PALETTE[0]} and lines[3].get_color() == PALETTE[1]
+    (legend,) = fig.legends
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels[:2] == ["three seeds", "one run"] and "ln 10" in labels[2]
+    (chance,) = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert chance.get_ydata()[0] == pytest.approx(math.log(10))
+    with pytest.raises(ValueError, match="empty"):
+        plot_loss_curves({"no seeds": []})
+
+
+def test_signal_and_gradient_figure_puts_forward_and_backward_side_by_side():
+    history = small_history(epochs=3, n_layers=4)
+    fig = plot_signal_and_gradient({"plain": history, "residual": small_history()}, epochs=(0, -1))
+    forward_ax, backward_ax = fig.axes
+    assert forward_ax.get_yscale() == backward_ax.get_yscale() == "log"
+    assert len(forward_ax.get_lines()) == len(backward_ax.get_lines()) == 4, "2 runs x 2 epochs"
+    first, last = forward_ax.get_lines()[:2]
+    assert list(first.get_ydata()) == list(history.unit_std[0]) and last.get_label() == "plain, epoch 3"
+    assert list(backward_ax.get_lines()[1].get_ydata()) == list(history.grad_norms[-1])
+    assert "per-unit std" in forward_ax.get_ylabel() and fig.get_figwidth() <= 7.5
+    with pytest.raises(ValueError, match="epoch 3 is not in 'plain'"):
+        plot_signal_and_gradient({"plain": history}, epochs=(3,))
 
 
 def test_loss_curves_per_step_and_per_epoch():

@@ -129,3 +129,14 @@ def test_unit_std_measures_spread_across_examples_not_units(moons):
     history = train.fit(model, moons.X_train, moons.y_train, epochs=1, optimizer=SGD(model, lr=1e-12), rng=0)
     assert history.unit_std.shape == history.act_std.shape == (1, 2)  # (epochs, top-level layers)
     assert history.unit_std[0, 0] == 0.0 and history.act_std[0, 0] > 1.0
+
+
+def test_without_statistics_training_is_the_same_and_records_only_losses(moons):
+    runs = {
+        statistics: train.fit(
+            mlp([2, 8, 2], rng=0), moons.X_train, moons.y_train, epochs=2, rng=0, statistics=statistics
+        )
+        for statistics in (True, False)
+    }
+    assert runs[False].step_loss == runs[True].step_loss and runs[False].val_loss == runs[True].val_loss
+    assert runs[False].grad_norms.size == runs[False].act_std.size == 0 and runs[True].grad_norms.shape == (2, 2)

@@ -65,8 +65,9 @@ class Explorable:
     defaults : the values shown first (default: the first value of each control)
     figsize, dpi : size of every frame
     alt : text alternative describing the figure (for screen readers and when images are off)
-    layout : matplotlib layout engine of each frame; None (with fixed margins set in ``draw``) skips the layout
-        pass, about 30% of a frame's drawing time
+    layout : matplotlib layout engine of each frame ("tight", "constrained"); "none" (with fixed margins set in
+        ``draw``) skips the layout pass, about 30% of a frame's drawing time. None means the book style's default,
+        constrained layout, not "no layout"
     """
 
     def __init__(

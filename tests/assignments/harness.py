@@ -331,20 +331,24 @@ def grading_task(
 
 def _failures(result, source: nbformat.NotebookNode) -> dict[str, str]:
     """The errors and stderr of every code cell of a ``NotebookResult`` (test cells by grade_id, the others by cell
-    id), as the student's feedback shows them (none when coursekit could not run the notebook at all)."""
-    from coursekit.redact import hidden_lines, redact_notebook
+    id), filtered for hidden-test lines as the student's feedback page filters them (none when coursekit could not
+    run the notebook at all)."""
+    from coursekit.redact import Secrets
 
     if result.notebook is None:
         return {}
-    graded = redact_notebook(
-        nbformat.reads(result.notebook, as_version=4), hidden_lines(cell.source for cell in source.cells)
-    )
+    graded = nbformat.reads(result.notebook, as_version=4)
+    tests = [cell.source for cell in graded.cells if is_test(cell)]
+    own = [cell.source for cell in graded.cells if not is_test(cell)]
+    secrets = Secrets.of([*(cell.source for cell in source.cells), *tests]).without(own)
     return {
-        nbgrader_meta(cell)["grade_id"] if is_test(cell) else cell.id: "\n".join(
-            f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
-            for out in cell.outputs
-            if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
-        )
+        nbgrader_meta(cell)["grade_id"] if is_test(cell) else cell.id: secrets.filter(
+            "\n".join(
+                f"{out.ename}: {out.evalue}" if out.output_type == "error" else out.text
+                for out in cell.outputs
+                if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr")
+            )
+        )[0]
         for cell in graded.cells
         if cell.cell_type == "code"
     }

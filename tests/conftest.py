@@ -8,11 +8,14 @@ are known before the build.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.book.site import ARTIFACTS, BUILD_COMMAND, CHAPTERS, HTML_DIR, PAGES, SPHINX_PROBLEM, build_book
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,3 +57,20 @@ def built_book(request: pytest.FixtureRequest) -> Path:
     if not (HTML_DIR / "index.html").is_file():
         pytest.fail(f"no built book in {HTML_DIR}", pytrace=False)
     return HTML_DIR
+
+
+# One Playwright driver and one Chromium per session, shared by the browser suite and the feedback-page test
+# (a second sync_playwright() inside the first one's event loop is refused).
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make browser)", pytrace=False)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import sync_playwright
 
 from coursekit import demo
 from coursekit.course import Course
@@ -26,7 +25,8 @@ from coursekit.execute import is_test_cell
 from coursekit.feedback import generate_feedback
 from coursekit.pages import UnsafePage
 from tests.book.site import ARTIFACTS
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, OVERFLOW_JS, PHONE
+from tests.browser.chromium import DESKTOP, PHONE
+from tests.browser.conftest import OVERFLOW_JS
 from tests.coursekit.cases import EVERYDAY_CELL, EVERYDAY_LINES, MSE, MSE_SUM, RELU, Case, write_submission
 from tests.coursekit.helpers import grade_in_process, hidden_test_lines, html_text, run_coursekit
 
@@ -286,21 +286,16 @@ def _visit(browser, url: str, options: dict, screenshot: Path) -> dict:
     return seen
 
 
-def test_an_adversarial_page_in_chromium_loads_nothing_and_renders_math(graded):
+def test_an_adversarial_page_in_chromium_loads_nothing_and_renders_math(graded, browser):
     generate_feedback(Course.load(graded), "demo", students=["adversarial"], include_flagged=True)
     url = _page(graded, "adversarial").as_uri()
     shots = ARTIFACTS / "screenshots" / "feedback"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for width, options in (("desktop", DESKTOP), ("phone", PHONE)):
-                seen = _visit(browser, url, options, shots / f"adversarial-{width}.png")
-                assert seen["requests"] == [url] and seen["errors"] == []
-                assert len(seen["math"]) >= 3
-                for display, box_width, box_height in seen["math"]:  # laid out natively, as MathML
-                    assert "math" in display and box_width > 0 and box_height > 0, seen["math"]
-                overflow = seen["overflow"]
-                assert overflow["scrollWidth"] <= overflow["clientWidth"], overflow["offenders"]
-        finally:
-            browser.close()
+    for width, options in (("desktop", DESKTOP), ("phone", PHONE)):
+        seen = _visit(browser, url, options, shots / f"adversarial-{width}.png")
+        assert seen["requests"] == [url] and seen["errors"] == []
+        assert len(seen["math"]) >= 3
+        for display, box_width, box_height in seen["math"]:  # laid out natively, as MathML
+            assert "math" in display and box_width > 0 and box_height > 0, seen["math"]
+        overflow = seen["overflow"]
+        assert overflow["scrollWidth"] <= overflow["clientWidth"], overflow["offenders"]

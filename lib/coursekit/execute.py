@@ -199,6 +199,9 @@ def _apply_status(cell, run: CodeRun, limits: SandboxLimits, execution: Executio
             )
         )
         execution.flags.append(f"output larger than {limits.output_kb} KB")
+    elif run.discarded:
+        note = f"[coursekit: {run.discarded // 1024} KB of output past the notebook's {limits.output_kb} KB not kept]\n"
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
     if run.status == "ok":
         return None
     if run.status == "died":

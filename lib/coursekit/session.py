@@ -5,9 +5,11 @@ not through nbclient: see :mod:`coursekit.execute`). One :meth:`KernelSession.ru
 ``execute_request`` and polls three sockets at once: iopub (outputs, status), shell (the reply)
 and a monitor on iopub that reports a dropped connection, which is how an oversized message
 shows itself (the kernel's ZeroMQ context caps message size, see
-:class:`~coursekit.sandbox.SandboxedKernel`). A run that passes its time or its output budget
-is interrupted; a kernel that ignores the interrupt for :data:`GRACE` seconds is given up on
-(the caller kills it).
+:class:`~coursekit.sandbox.SandboxedKernel`). Output past the notebook's budget is discarded and
+the cell goes on: a forgotten debug print costs the student nothing but the print. A run that
+passes its time, drops the connection with an oversized message, or keeps printing until
+:data:`FLOOD_FACTOR` times the budget has been discarded (a flood, not a slip) is interrupted; a
+kernel that ignores the interrupt for :data:`GRACE` seconds is given up on (the caller kills it).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ GRACE = 3.0  # seconds a kernel gets to honour an interrupt before it is killed
 IDLE_WAIT = 1.0  # seconds to wait for the last outputs once the kernel has replied
 CELL_ALLOWANCE = 64 * 1024  # output bytes every cell may show, even past the notebook budget
 GUARD_ALLOWANCE = 1 << 20  # output bytes a guard run may receive (stale output flushed late)
+FLOOD_FACTOR = 16  # discarded output, in notebook budgets, past which a run is interrupted
 
 
 @dataclass
@@ -40,7 +43,8 @@ class CodeRun:
     idle: bool = False
     clear_pending: bool = False
     status: str = "ok"  # "ok", "timeout", "deadline" (notebook time), "killed" or "died"
-    too_much_output: bool = False
+    too_much_output: bool = False  # a flood or an oversized message: the run was interrupted
+    discarded: int = 0  # output bytes dropped past the budget (the run went on)
     allowance: int = 0  # output bytes this run may still show beyond the notebook budget
     budgeted: bool = True  # whether its output counts against the notebook's budget
 
@@ -133,7 +137,8 @@ class KernelSession:
             size = len(json.dumps(content))
             budget = self.budget if run.budgeted else 0
             if run.too_much_output or size > budget + run.allowance:
-                run.too_much_output = True
+                run.discarded += size
+                run.too_much_output = run.discarded > FLOOD_FACTOR * max(self.limits.output_kb * 1024, 1)
                 return
             spent_from_budget = min(size, budget)
             self.budget -= spent_from_budget

@@ -226,6 +226,16 @@ CASES = {
         ("graded", "timed out"),
         ANY_FLAG,
     ),
+    # a forgotten debug print past the output budget (but no flood): the output is cut, the grade is not
+    "debug_print": Case(
+        {
+            "relu": RELU,
+            "mse": "def mse(pred, target):\n    print('x' * 100_000)\n    return float(np.mean((pred - target) ** 2))",
+        },
+        6,
+        "graded",
+        None,
+    ),
     "invalid_json": Case(None, 0, "failed", "not a valid notebook", raw=b"{this is not json"),
     "empty_file": Case(None, 0, "failed", "not a valid notebook", raw=b""),
     "missing_notebook": Case(None, 0, "failed", "missing notebook"),

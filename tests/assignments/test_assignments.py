@@ -24,7 +24,7 @@ import pytest
 
 from coursekit.limits import SandboxLimits
 from coursekit.scan import defined_names
-from coursekit.session import CELL_ALLOWANCE
+from coursekit.session import CELL_ALLOWANCE, FLOOD_FACTOR
 from tests.assignments import harness
 
 pytestmark = pytest.mark.slow
@@ -173,6 +173,7 @@ def test_notebook_states_the_graders_limits(assignment):
         f"{limits.notebook_timeout / 60:g} minutes",
         f"{limits.output_kb} KB",
         f"{CELL_ALLOWANCE // 1024} KB",
+        f"{FLOOD_FACTOR * limits.output_kb // 1024} MB",
     ]
     for name, notebook in harness.read_notebooks(harness.SOLUTIONS / assignment).items():
         text = " ".join(notebook.cells[0].source.split())

@@ -72,7 +72,8 @@ def hidden_test_lines(source: Path) -> set[str]:
     """Lines inside hidden-test regions of ``source`` that nothing outside them shows.
 
     Computed here independently of coursekit: stripped lines between the markers, with at
-    least four letters or digits (a lone ``)`` reveals nothing), that are not part of a line
+    least three words that are not all numbers (a lone ``)`` or ``except Exception:`` reveals
+    nothing about a test: coursekit.redact's documented rule), that are not part of a line
     outside the hidden regions (``return`` in a solution reveals nothing either).
     """
     public, hidden, inside = [], set(), False
@@ -87,7 +88,12 @@ def hidden_test_lines(source: Path) -> set[str]:
             else:
                 public.append(line.strip())
     shown = "\n".join(public)
-    return {line for line in hidden if line not in shown and sum(c.isalnum() for c in line) >= 4}
+    return {line for line in hidden if line not in shown and _says_something(line)}
+
+
+def _says_something(line: str) -> bool:
+    words = re.findall(r"\w+", line)
+    return len(words) >= 3 and not all(word.isdigit() for word in words)
 
 
 def html_text(path: Path) -> str:

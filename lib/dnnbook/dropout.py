@@ -3,8 +3,8 @@
 * ``dropout_run``: an over-parameterized MLP trained on a few hundred digits for one drop probability ``p``, with a
   fraction of the training labels flipped to a wrong class (validation labels stay clean). Cached: the chapter and
   its explorable share the runs. ``seed_setup`` gives the same experiment for another seed.
-* ``thinned_predictions`` / ``ensemble_accuracy`` / ``ensemble_loss`` / ``samples_to_match``: dropout as an ensemble of thinned
-  networks, measured; ``exact_ensemble``: the whole ensemble of a tiny network, enumerated mask by mask.
+* ``thinned_predictions`` / ``ensemble_accuracy`` / ``ensemble_loss`` / ``samples_to_match``: dropout as an
+  ensemble of thinned networks, measured; ``exact_ensemble``: the whole ensemble of a tiny network, mask by mask.
 * figures: ``draw_network`` (a network with dropped units), ``draw_dropout_curves``, ``draw_accuracy_vs_p``,
   ``draw_ensemble``.
 * explorable: ``dropout_curves``.
@@ -35,8 +35,8 @@ from .figures import PALETTE
 __all__ = [
     "LABELS",
     "P_VALUES",
-    "SETUP",
     "SEEDS",
+    "SETUP",
     "DropoutRun",
     "DropoutSetup",
     "EnsembleMeans",

@@ -30,7 +30,7 @@ from dnnopt.layers import Dropout, Sequential
 
 from .experiments import experiment_split
 from .explorable import Explorable
-from .figures import PALETTE
+from .figures import PALETTE, log_axis
 
 __all__ = [
     "LABELS",
@@ -305,7 +305,7 @@ def draw_dropout_curves(axes: Sequence[Axes], runs: Sequence[DropoutRun]) -> Non
         ax.plot(epochs, run.history.val_loss, color=PALETTE[1], linestyle="--", label="validation loss")
         best = int(np.argmin(run.history.val_loss))
         ax.plot(best + 1, run.history.val_loss[best], "o", color=PALETTE[1], markersize=4)
-        ax.set_yscale("log")
+        log_axis(ax, "y")
         ax.set_title(f"p = {run.p:g}")
         if ax.get_subplotspec().is_last_row():
             ax.set_xlabel("epoch")
@@ -362,7 +362,6 @@ def draw_ensemble(ax: Axes, accuracy_by_k: np.ndarray, eval_accuracy: float, sin
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
     ax.set_xlabel("number of thinned networks averaged, k (log scale)")
     ax.set_ylabel("validation accuracy")
-    ax.legend(loc="lower right")
 
 
 # --- explorable -----------------------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_chapter_figures_draw_every_run_with_labels():
     np.testing.assert_allclose(mean_line.get_ydata(), expected)
     ax = Figure().subplots()
     dropout.draw_ensemble(ax, np.array([0.8, 0.85, 0.9]), 0.88, np.array([0.8, 0.79]))
-    assert len(ax.get_legend().get_texts()) == 3
+    assert len(ax.get_legend_handles_labels()[1]) == 3
 
 
 def test_seed_setup_changes_only_the_seed_and_the_run():

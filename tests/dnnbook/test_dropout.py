@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from dnnbook import dropout
 from dnnbook.experiments import experiment_split
 from dnnopt.models import mlp
+from dnnopt.train import evaluate
 
 TINY = dropout.DropoutSetup(n_train=60, width=16, epochs=3, batch_size=20)  # a few hundred milliseconds per run
 
@@ -104,17 +105,104 @@ def test_chapter_figures_draw_every_run_with_labels():
     axes = fig.subplots(1, 2)
     dropout.draw_dropout_curves(axes, runs)
     assert [ax.get_title() for ax in axes] == ["p = 0", "p = 0.5"]
-    assert all(len(ax.lines) == 3 for ax in axes)  # training, validation, best-epoch marker
+    assert all(len(ax.lines) == 4 for ax in axes)  # training (two label sets), validation, best-epoch marker
+    clean_axes = Figure().subplots(1, 1, squeeze=False).ravel()
+    dropout.draw_dropout_curves(clean_axes, [dropout.dropout_run(0.5, 0.0, TINY)])
+    assert len(clean_axes[0].lines) == 3  # with clean labels the two training losses are the same curve
     grid = Figure().subplots(2, 2)
     dropout.draw_dropout_curves(grid.flat, runs * 2)
     assert [ax.get_xlabel() for ax in grid.flat] == ["", "", "epoch", "epoch"]  # bottom row only
     assert [bool(ax.get_ylabel()) for ax in grid.flat] == [True, False, True, False]  # left column only
     ax = Figure().subplots()
-    dropout.draw_accuracy_vs_p(ax, runs, clean_runs=[dropout.dropout_run(p, 0.0, TINY) for p in (0.0, 0.5)])
-    assert ax.get_xlabel() == "drop probability p" and len(ax.get_legend().get_texts()) == 4
+    seeds = [dropout.seed_setup(seed, TINY) for seed in (0, 1)]
+    by_p = [[dropout.dropout_run(p, 0.2, setup) for setup in seeds] for p in (0.0, 0.5)]
+    clean_by_p = [[dropout.dropout_run(p, 0.0, setup) for setup in seeds] for p in (0.0, 0.5)]
+    dropout.draw_accuracy_vs_p(ax, by_p, clean_by_p)
+    assert ax.get_xlabel() == "drop probability p" and len(ax.get_legend_handles_labels()[1]) == 4
+    mean_line = ax.lines[0]  # the training accuracy: mean over the two seeds at each p
+    expected = [np.mean([run.history.train_acc[-1] for run in runs]) for runs in by_p]
+    np.testing.assert_allclose(mean_line.get_ydata(), expected)
     ax = Figure().subplots()
     dropout.draw_ensemble(ax, np.array([0.8, 0.85, 0.9]), 0.88, np.array([0.8, 0.79]))
-    assert len(ax.get_legend().get_texts()) == 3
+    assert len(ax.get_legend_handles_labels()[1]) == 3
+
+
+def test_seed_setup_changes_only_the_seed_and_the_run():
+    setup = dropout.seed_setup(3, TINY)
+    assert setup.seed == 3 and setup.width == TINY.width and dropout.seed_setup(TINY.seed, TINY) == TINY
+    other, run = dropout.dropout_run(0.5, 0.2, setup), dropout.dropout_run(0.5, 0.2, TINY)
+    assert other.history.val_loss != run.history.val_loss
+
+
+def test_true_train_loss_is_the_eval_loss_on_the_true_labels():
+    run = dropout.dropout_run(0.0, 0.2, TINY)
+    split = experiment_split(TINY)
+    loss, accuracy = evaluate(run.model, split.X_train, split.y_train)
+    assert len(run.true_train_loss) == TINY.epochs
+    assert run.true_train_loss[-1] == pytest.approx(loss) and run.true_train_acc == pytest.approx(accuracy)
+    assert run.gap == pytest.approx(run.history.val_loss[-1] - loss)
+    clean = dropout.dropout_run(0.0, 0.0, TINY)  # trained on the true labels: the same measure, every epoch
+    loss, accuracy = evaluate(clean.model, split.X_train, split.y_train)
+    assert len(clean.true_train_loss) == TINY.epochs
+    assert clean.true_train_loss[-1] == pytest.approx(loss) and clean.true_train_acc == pytest.approx(accuracy)
+
+
+def test_samples_to_match_finds_the_first_k_that_reaches_the_target():
+    accuracy_by_k = np.array([0.7, 0.85, 0.82, 0.9, 0.91])
+    assert dropout.samples_to_match(accuracy_by_k, 0.85) == 2
+    assert dropout.samples_to_match(accuracy_by_k, 0.9) == 4
+    assert dropout.samples_to_match(accuracy_by_k, 0.95) is None
+
+
+def test_ensemble_loss_is_the_cross_entropy_of_the_running_average():
+    probabilities = np.array([[[0.5, 0.5]], [[0.9, 0.1]]])  # two networks, one image of class 0
+    np.testing.assert_allclose(dropout.ensemble_loss(probabilities, np.array([0])), [-np.log(0.5), -np.log(0.7)])
+
+
+def _tiny_mlp(seed=0):
+    """A 3-4-3 ReLU MLP whose hidden units are all active at x (positive biases), and x (3,)."""
+    rng = np.random.default_rng(seed)
+    layers = [(rng.normal(size=(3, 4)), 3 + rng.random(4)), (rng.normal(size=(4, 3)), rng.normal(size=3))]
+    return layers, rng.normal(size=3)
+
+
+def test_exact_ensemble_gives_the_geometric_mean_exactly_when_one_softmax_layer_follows_the_dropped_units():
+    layers, x = _tiny_mlp()
+    for p in (0.2, 0.5):
+        means = dropout.exact_ensemble(x, layers, p, dropped=[False, True])
+        np.testing.assert_allclose(means.geometric, means.weight_scaled, atol=1e-12)
+        assert np.abs(means.arithmetic - means.weight_scaled).max() > 1e-4
+        np.testing.assert_allclose([means.arithmetic.sum(), means.geometric.sum()], 1.0)
+    active = dropout.exact_ensemble(x, layers, 0.5, dropped=[True, True])  # every ReLU stays on: still linear
+    np.testing.assert_allclose(active.geometric, active.weight_scaled, atol=1e-12)
+
+
+def test_exact_ensemble_is_only_approximate_when_dropped_units_feed_a_relu_that_switches():
+    """h = relu(y0 - y1) with both inputs 1: eval mode gives h = 0, logits (0, 0); the masks (2, 0) give h = 2."""
+    layers = [(np.array([[1.0], [-1.0]]), np.zeros(1)), (np.array([[1.0, 0.0]]), np.zeros(2))]
+    means = dropout.exact_ensemble(np.ones(2), layers, 0.5, dropped=[True, True])
+    np.testing.assert_allclose(means.weight_scaled, [0.5, 0.5])
+    expected_logit = 0.25 * 2  # E[h]: only the input mask (kept, dropped) gives h = 2, with probability 1/4
+    np.testing.assert_allclose(means.geometric, np.exp([expected_logit, 0]) / np.exp([expected_logit, 0]).sum())
+
+
+def test_exact_ensemble_matches_a_hand_computed_two_mask_case():
+    """One input x = 1, p = 0.5, a single softmax layer with logits (w * y, 0): masks y = 0 and y = 2."""
+    W, b = np.array([[1.0, 0.0]]), np.zeros(2)
+    means = dropout.exact_ensemble(np.array([1.0]), [(W, b)], 0.5, dropped=[True])
+    softmax = lambda z: np.exp(z) / np.exp(z).sum()  # noqa: E731
+    np.testing.assert_allclose(means.arithmetic, (softmax(np.array([0.0, 0])) + softmax(np.array([2.0, 0]))) / 2)
+    np.testing.assert_allclose(means.weight_scaled, softmax(np.array([1.0, 0])))
+    np.testing.assert_allclose(means.geometric, means.weight_scaled)
+
+
+def test_exact_ensemble_rejects_bad_input():
+    layers, x = _tiny_mlp()
+    with pytest.raises(ValueError, match="one dropped flag per layer"):
+        dropout.exact_ensemble(x, layers, 0.5, dropped=[True])
+    wide = [(np.zeros((20, 3)), np.zeros(3))]
+    with pytest.raises(ValueError, match="at most 16"):
+        dropout.exact_ensemble(np.zeros(20), wide, 0.5, dropped=[True])
 
 
 def test_explorable_changes_with_each_control():

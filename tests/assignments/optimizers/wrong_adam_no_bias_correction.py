@@ -5,6 +5,7 @@ charged once.
 
 loses: test_adam_update
 message: the bias correction is missing
+visible: the bias correction is missing
 """
 
 import numpy as np

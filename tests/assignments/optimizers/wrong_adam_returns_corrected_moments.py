@@ -5,6 +5,7 @@ are accepted in test_adam_update (charged once, in test_adam_moments).
 
 loses: test_adam_moments
 message: v was returned bias-corrected
+visible: return the raw averages, not the bias-corrected m_hat and v_hat
 """
 
 import numpy as np

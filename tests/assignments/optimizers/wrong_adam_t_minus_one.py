@@ -5,6 +5,7 @@ numpy warning costs a point, so the bug is charged once.
 
 loses: test_adam_update
 message: the bias correction used t - 1
+visible: the bias correction used t - 1
 """
 
 import numpy as np

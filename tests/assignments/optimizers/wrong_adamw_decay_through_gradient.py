@@ -4,6 +4,7 @@ The decoupled-decay answer, computed with this adamw, is graded against what thi
 
 loses: test_adamw_update
 message: the decay went through the gradient
+visible: the decay went through the gradient
 """
 
 

@@ -2,6 +2,7 @@
 
 loses: test_cosine_with_warmup_decay
 message: the cosine was measured from step 0
+visible: the cosine was measured from step 0
 """
 
 import math

@@ -4,6 +4,8 @@ It only shows for gradients of about sqrt(eps) or smaller, which the hidden test
 
 loses: test_rmsprop_update, test_adam_update
 message: eps was added inside the square root
+visible: eps was added inside the square root: divide by sqrt(square_avg) + eps
+visible: eps was added inside the square root: divide by sqrt(v_hat) + eps
 """
 
 import numpy as np

@@ -1,10 +1,13 @@
 """sgd_momentum and adam update the caller's arrays in place (`velocity *= momentum`, `m *= beta1`, `w -= ...`).
 
-The returned values are right; adamw, which calls this adam, changes its caller's m and v too.
+The returned values are right. adamw, which calls this adam, changes its caller's m and v too; that is graded
+against what this adam does (the decay, then this adam), so the bug is charged once, in test_adam_pure.
 
-loses: test_sgd_momentum_pure, test_adam_pure, test_adamw_pure
+loses: test_sgd_momentum_pure, test_adam_pure
 message: sgd_momentum changed the caller's w in place
 message: adam changed the caller's m in place
+visible: sgd_momentum changed the caller's w or dw in place
+visible: adam changed the caller's m or v in place
 """
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 loses: test_nesterov_momentum_update
 message: that is heavy ball's step
+visible: that is heavy ball's step
 """
 
 

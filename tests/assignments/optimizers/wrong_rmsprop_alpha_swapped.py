@@ -2,6 +2,7 @@
 
 loses: test_rmsprop_update
 message: alpha weighs the OLD average
+visible: alpha weighs the OLD average
 """
 
 import numpy as np

@@ -5,6 +5,7 @@ velocity PyTorch keeps.
 
 loses: test_sgd_momentum_update
 message: the velocity includes lr
+visible: lr belongs in the step, not in the velocity
 """
 
 

@@ -4,6 +4,7 @@ The answers computed with it are graded against what this steps_to_tolerance giv
 
 loses: test_steps_to_tolerance
 message: off by one
+visible: off by one: the first update is step 1
 """
 
 import numpy as np

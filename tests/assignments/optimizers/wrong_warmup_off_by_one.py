@@ -2,6 +2,7 @@
 
 loses: test_cosine_with_warmup_warmup
 message: off by one
+visible: off by one, step 0 already uses
 """
 
 import math

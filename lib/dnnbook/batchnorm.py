@@ -47,6 +47,7 @@ __all__ = [
     "bn_run",
     "build_model",
     "draw_epoch_curves",
+    "draw_ioffe",
     "draw_lr_sweep",
     "draw_statistic_spread",
     "draw_step_losses",
@@ -563,6 +564,22 @@ def draw_epoch_curves(
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=color, linestyle=linestyle, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
+
+
+def draw_ioffe(acc_ax: Axes, pct_axes: Sequence[Axes], runs: Mapping[str, IoffeRun]) -> None:
+    """Ioffe & Szegedy's fig. 1: validation accuracy against the step (one line per run) on ``acc_ax``, and the
+    15th, 50th and 85th percentiles of one sigmoid's input against the step, one run per axes of ``pct_axes``."""
+    for index, ((label, run), pct_ax) in enumerate(zip(runs.items(), pct_axes, strict=True)):
+        color, linestyle = _line_style(label, index)
+        acc_ax.plot(run.steps, run.val_acc, color=color, linestyle=linestyle, label=label)
+        for column, style in zip(range(3), (":", "-", ":"), strict=True):
+            pct_ax.plot(run.steps, run.percentiles[:, column], color=color, linestyle=style)
+        pct_ax.set_title(label)
+        pct_ax.set_xlabel("training step")
+        pct_ax.set_ylabel("sigmoid input (15/50/85%)")
+    acc_ax.set_xlabel("training step")
+    acc_ax.set_ylabel("validation accuracy")
+    acc_ax.set_ylim(0.0, 1.0)
 
 
 # --- explorable --------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import copy
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -33,10 +33,13 @@ from .figures import PALETTE, log_axis
 
 __all__ = [
     "LEARNING_RATES",
+    "SEEDS",
     "SETTINGS",
     "SETUP",
     "BNRun",
     "BNSetup",
+    "FrozenStatisticsBatchNorm",
+    "IoffeRun",
     "RandomAffine",
     "batch_statistic_spread",
     "batchnorm_layers",
@@ -44,12 +47,18 @@ __all__ = [
     "bn_run",
     "build_model",
     "draw_epoch_curves",
+    "draw_ioffe",
     "draw_lr_sweep",
     "draw_statistic_spread",
     "draw_step_losses",
     "first_batch_statistics",
+    "input_shift",
+    "ioffe_run",
     "loss_along_gradient",
     "noisy_bn_run",
+    "normalized_statistics",
+    "relative_update",
+    "seeded",
     "smooth",
     "train_epochs",
     "train_mode_accuracy",
@@ -90,6 +99,14 @@ class BNSetup:
 
 SETUP = BNSetup()
 """The setup of the chapter's experiments."""
+
+SEEDS = (0, 1, 2)
+"""The seeds every conclusion of the chapter rests on (split, initial weights and shuffling)."""
+
+
+def seeded(setup: BNSetup, seed: int) -> BNSetup:
+    """``setup`` with another seed: another split, other initial weights, another shuffling."""
+    return replace(setup, seed=seed)
 
 
 def batchnorm_layers(model: Layer) -> list[BatchNorm]:
@@ -151,6 +168,7 @@ def train_epochs(model: Sequential, split: data.Split, lr: float, setup: BNSetup
             drop_last=setup.drop_last,
             val_data=(split.X_val, split.y_val),
             restore_best=False,
+            statistics=False,  # the per-layer statistics are not used here: a third of each step saved
             rng=rng,
         )
         step_loss += history.step_loss
@@ -236,6 +254,71 @@ def batch_statistic_spread(
     return np.array(mean_spread), np.array(std_spread)
 
 
+class FrozenStatisticsBatchNorm(BatchNorm):
+    """A hand-written batch norm with three bugs, each of them seen in real code; the chapter shows each failing.
+
+    1. ``forward`` stores the first batch's mean and (biased) variance and normalizes *every* later batch with them,
+       in training as at inference;
+    2. ``backward`` is the compact batch-norm gradient, right for batch statistics but not for the frozen ones the
+       forward pass actually used, so it fails a gradient check from the second batch on;
+    3. ``backward`` then updates ``gamma`` and ``beta`` itself by the raw batch sums ``dgamma`` and ``dbeta``, with
+       no learning rate, and the optimizer updates them a second time.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, dtype=np.float32) -> None:
+        super().__init__(num_features, eps=eps, dtype=dtype)
+        self.frozen: tuple[np.ndarray, np.ndarray] | None = None  # (mean, var) of the first batch
+
+    def forward(self, x, training=True):
+        if self.frozen is None:  # BUG 1: set once, never updated
+            self.frozen = (x.mean(axis=0), x.var(axis=0))
+        mean, var = self.frozen
+        inv_std = 1 / np.sqrt(var + x.dtype.type(self.eps))  # (D,)
+        x_hat = (x - mean) * inv_std  # (N, D)
+        self._cache = (x_hat, inv_std)
+        return self.params["gamma"] * x_hat + self.params["beta"]
+
+    def backward(self, dout):
+        x_hat, inv_std = self._forward_cache()
+        N = dout.shape[0]
+        dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)  # (D,), (D,)
+        # BUG 2: the gradient of batch statistics, but the forward pass used constants
+        dx = self.params["gamma"] * inv_std / N * (N * dout - dbeta - x_hat * dgamma)  # (N, D)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        self.params["gamma"] -= dgamma  # BUG 3: an update inside backward, not scaled by any learning rate
+        self.params["beta"] -= dbeta
+        return dx
+
+
+def normalized_statistics(model: Sequential, X: np.ndarray, training: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over the batch ``X`` of every feature at every batch-norm layer's output (before the activation).
+
+    Runs on a copy of an ``mlp(..., batchnorm=True)``; returns two arrays of shape (n_batchnorm, width). With batch
+    statistics they are beta and about gamma; with other statistics they are whatever those statistics make them.
+    """
+    scratch, h = copy.deepcopy(model), X
+    means, stds = [], []
+    for block in scratch.layers[:-1]:
+        linear, norm, *rest = block.layers
+        u = norm.forward(linear.forward(h, training), training)  # (N, width) the normalized pre-activation
+        means.append(u.mean(axis=0))
+        stds.append(u.std(axis=0))
+        h = Sequential(*rest).forward(u, training)
+    return np.array(means), np.array(stds)
+
+
+def relative_update(model: Sequential, X: np.ndarray, y: np.ndarray, lr: float) -> np.ndarray:
+    """``lr * ||dW|| / ||W||`` of every hidden ``Linear`` for one SGD step on (X, y): how far a step turns W.
+
+    Runs on a copy in training mode. Returns an array of shape (n_hidden_linear,).
+    """
+    scratch = copy.deepcopy(model)
+    _, dlogits = softmax_cross_entropy(scratch.forward(X, training=True), y)
+    scratch.backward(dlogits)
+    linears = [layer for _, layer in train.linear_layers(scratch)][:-1]
+    return np.array([lr * np.linalg.norm(layer.grads["W"]) / np.linalg.norm(layer.params["W"]) for layer in linears])
+
+
 # --- why does it work? -------------------------------------------------------------------------------------------
 
 
@@ -289,7 +372,7 @@ def noisy_bn_run(lr: float, setting: str = "ReLU, He init", setup: BNSetup = SET
 
 @functools.lru_cache(maxsize=8)
 def _noisy_bn_run(lr: float, setting: str, setup: BNSetup) -> BNRun:
-    model = with_random_affine(build_model(setting, True, setup))
+    model = with_random_affine(build_model(setting, True, setup), seed=setup.seed + 1)
     return train_epochs(model, experiment_split(setup), lr, setup)
 
 
@@ -314,6 +397,73 @@ def loss_along_gradient(model: Sequential, X: np.ndarray, y: np.ndarray, step_si
             logits = scratch.forward(X, training=True)
         losses.append(softmax_cross_entropy(logits, y)[0] if np.isfinite(logits).all() else math.inf)
     return np.array(losses)
+
+
+def input_shift(run: BNRun, X_probe: np.ndarray) -> np.ndarray:
+    """How much the input of every hidden ``Linear`` after the first moves from epoch to epoch.
+
+    For each snapshot, a training-mode pass of ``X_probe`` on a copy gives each hidden block's output, the next
+    ``Linear``'s input; the change of each feature's mean over ``X_probe`` from one epoch to the next, averaged over
+    the features, is divided by their mean std (a dead ReLU unit has std 0), then averaged over epochs.
+    Returns an array of shape (n_hidden - 1,): one value per hidden ``Linear`` input, input side first.
+    """
+    means, stds = [], []
+    for model in run.snapshots:
+        outputs = copy.deepcopy(model).forward_all(X_probe, training=True)[:-1]  # each (N, width)
+        means.append([h.mean(axis=0) for h in outputs])
+        stds.append([h.std(axis=0) for h in outputs])
+    means, stds = np.array(means), np.array(stds)  # (epochs + 1, n_hidden, width)
+    moves = np.abs(np.diff(means, axis=0)).mean(axis=2) / stds[:-1].mean(axis=2)  # (epochs, n_hidden)
+    return moves.mean(axis=0)[:-1]
+
+
+@dataclass(frozen=True)
+class IoffeRun:
+    """Ioffe & Szegedy's fig. 1 at small scale: a 3-layer sigmoid MLP, accuracy and one unit's input over steps."""
+
+    steps: np.ndarray  # (n_points,) training steps at which the network was measured
+    val_acc: np.ndarray  # (n_points,) validation accuracy
+    percentiles: np.ndarray  # (n_points, 3) 15th, 50th, 85th percentile of one last-layer sigmoid's input
+
+    def __post_init__(self) -> None:
+        for array in (self.steps, self.val_acc, self.percentiles):
+            array.flags.writeable = False
+
+
+def _sigmoid_input(model: Sequential, X: np.ndarray, unit: int) -> np.ndarray:
+    """The input of ``unit``'s sigmoid in the last hidden layer, inference mode. Shape (N,)."""
+    h = X
+    for block in model.layers[:-2]:
+        h = block.forward(h, training=False)
+    *before_sigmoid, _ = model.layers[-2].layers
+    for layer in before_sigmoid:
+        h = layer.forward(h, training=False)
+    return h[:, unit]
+
+
+@functools.lru_cache(maxsize=8)
+def ioffe_run(batchnorm: bool, seed: int, steps: int = 300, every: int = 15, lr: float = 0.5) -> IoffeRun:
+    """A 64-100-100-100-10 sigmoid MLP (Xavier init) trained on digits with SGD, measured every ``every`` steps.
+
+    Like Ioffe & Szegedy (2015, fig. 1), on MNIST with three hidden layers of 100 sigmoids, at a smaller scale.
+    """
+    setup = replace(SETUP, seed=seed)
+    split = experiment_split(setup)
+    model = models.mlp([64, 100, 100, 100, 10], activation="sigmoid", init="xavier_normal", batchnorm=batchnorm,
+                       rng=seed)  # fmt: skip
+    record: dict[str, list] = {"steps": [], "val_acc": [], "percentiles": []}
+
+    def measure(step: int, model: Layer) -> None:
+        if step % every == 0:
+            record["steps"].append(step)
+            record["val_acc"].append(train.evaluate(model, split.X_val, split.y_val)[1])
+            record["percentiles"].append(np.percentile(_sigmoid_input(model, split.X_val, 0), [15, 50, 85]))
+
+    epochs = math.ceil(steps / (len(split.X_train) // setup.batch_size))
+    train.fit(model, split.X_train, split.y_train, optimizer=optim.SGD(model, lr=lr), epochs=epochs,
+              batch_size=setup.batch_size, on_step=measure, statistics=False, rng=seed)  # fmt: skip
+    keep = np.array(record["steps"]) <= steps
+    return IoffeRun(*(np.array(values)[keep] for values in record.values()))
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
@@ -414,6 +564,22 @@ def draw_epoch_curves(
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=color, linestyle=linestyle, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
+
+
+def draw_ioffe(acc_ax: Axes, pct_axes: Sequence[Axes], runs: Mapping[str, IoffeRun]) -> None:
+    """Ioffe & Szegedy's fig. 1: validation accuracy against the step (one line per run) on ``acc_ax``, and the
+    15th, 50th and 85th percentiles of one sigmoid's input against the step, one run per axes of ``pct_axes``."""
+    for index, ((label, run), pct_ax) in enumerate(zip(runs.items(), pct_axes, strict=True)):
+        color, linestyle = _line_style(label, index)
+        acc_ax.plot(run.steps, run.val_acc, color=color, linestyle=linestyle, label=label)
+        for column, style in zip(range(3), (":", "-", ":"), strict=True):
+            pct_ax.plot(run.steps, run.percentiles[:, column], color=color, linestyle=style)
+        pct_ax.set_title(label)
+        pct_ax.set_xlabel("training step")
+        pct_ax.set_ylabel("sigmoid input (15/50/85%)")
+    acc_ax.set_xlabel("training step")
+    acc_ax.set_ylabel("validation accuracy")
+    acc_ax.set_ylim(0.0, 1.0)
 
 
 # --- explorable --------------------------------------------------------------------------------------------------

@@ -188,3 +188,72 @@ def test_explorable_changes_with_each_control():
     assert explorer.update(lr=1.0) != default
     assert explorer.update(lr=0.3, setting="sigmoid, Xavier init") != default
     assert explorer.update(setting="ReLU, He init") == default  # back to the default frame, cached
+
+
+def test_seeded_changes_only_the_seed():
+    assert batchnorm.seeded(TINY, 3) == replace(TINY, seed=3)
+    assert len(batchnorm.SEEDS) >= 3
+
+
+def test_frozen_statistics_layer_keeps_the_first_batch_fails_the_gradient_check_and_updates_itself():
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(0.0, 1.0, (16, 3)), rng.normal(4.0, 3.0, (16, 3))  # (N, D) two distributions
+    fresh = batchnorm.FrozenStatisticsBatchNorm(3, dtype=np.float64)
+    assert all(result.max_rel_error < 1e-6 for result in check_layer(fresh, first))  # statistics = the batch's
+    layer = batchnorm.FrozenStatisticsBatchNorm(3, dtype=np.float64)
+    out = layer.forward(first)
+    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-12)
+    shifted = layer.forward(second)  # normalized with the first batch's statistics, in training mode
+    assert np.all(shifted.mean(axis=0) > 2.0) and np.all(shifted.std(axis=0) > 2.0)
+    dx_check = check_layer(layer, second)[0]
+    assert dx_check.name == "x" and dx_check.max_rel_error > 0.1
+    gamma = layer.params["gamma"].copy()
+    layer.forward(second)
+    layer.backward(np.ones((16, 3)))
+    np.testing.assert_allclose(layer.params["gamma"], gamma - layer.grads["gamma"])  # an unscaled update
+
+
+def test_normalized_statistics_are_beta_and_gamma_with_batch_statistics_and_leave_the_model_alone():
+    model = batchnorm.build_model("ReLU, He init", True, TINY)
+    model.params["1.1.beta"][...] = 0.5
+    X = experiment_split(TINY).X_train[:32]
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    means, stds = batchnorm.normalized_statistics(model, X, training=True)
+    assert means.shape == stds.shape == (TINY.depth, TINY.width)
+    np.testing.assert_allclose(means[1], 0.5, atol=1e-5)
+    np.testing.assert_allclose(stds, 1.0, atol=1e-2)
+    assert all(np.array_equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_relative_update_grows_a_hundredfold_when_a_layer_feeding_batch_norm_shrinks_tenfold():
+    model = batchnorm.build_model("ReLU, He init", True, TINY)
+    split = experiment_split(TINY)
+    X, y = split.X_train[:32], split.y_train[:32]
+    base = batchnorm.relative_update(model, X, y, lr=0.1)
+    scaled = copy.deepcopy(model)
+    scaled.params["1.0.W"][...] *= 0.1
+    ratio = batchnorm.relative_update(scaled, X, y, lr=0.1) / base
+    assert base.shape == (TINY.depth,)
+    assert ratio[1] == pytest.approx(100, rel=0.05) and ratio[0] == pytest.approx(1, rel=0.05)
+
+
+def test_input_shift_is_zero_without_training_and_positive_with_it():
+    split = experiment_split(TINY)
+    model = batchnorm.build_model("ReLU, He init", False, TINY)
+    still = batchnorm.BNRun(snapshots=(copy.deepcopy(model), copy.deepcopy(model)))
+    np.testing.assert_allclose(batchnorm.input_shift(still, split.X_train[:32]), 0.0)
+    moving = batchnorm.bn_run("ReLU, He init", 0.1, False, TINY)
+    shift = batchnorm.input_shift(moving, split.X_train[:32])
+    assert shift.shape == (TINY.depth - 1,) and np.all(shift > 0)
+
+
+def test_ioffe_run_records_accuracy_and_ordered_percentiles_and_is_read_only():
+    run = batchnorm.ioffe_run(True, 0, steps=30, every=10)
+    np.testing.assert_array_equal(run.steps, [10, 20, 30])
+    assert run.val_acc.shape == (3,) and run.percentiles.shape == (3, 3)
+    assert np.all(np.diff(run.percentiles, axis=1) >= 0)
+    with pytest.raises(ValueError, match="read-only"):
+        run.val_acc[0] = 1.0
+    acc_ax, *pct_axes = Figure().subplots(1, 3)
+    batchnorm.draw_ioffe(acc_ax, pct_axes, {"without batch norm": run, "with batch norm": run})
+    assert len(acc_ax.lines) == 2 and len(pct_axes[0].lines) == 3

@@ -6,6 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from dnnbook import regularization
+from dnnopt import functional as F
 from dnnopt import train
 from dnnopt.data import two_moons
 from dnnopt.models import mlp
@@ -276,3 +277,25 @@ def test_explorable_frame_changes_with_each_control():
     assert explorer.update(degree=9) != default
     assert explorer.update(degree=3, n_train=120) != default
     assert explorer.alt
+
+
+# --- label smoothing --------------------------------------------------------------------------------------------------
+def test_label_smoothing_backward_is_the_gradient_for_smoothed_targets():
+    rng = np.random.default_rng(3)
+    logits, labels, smoothing = rng.normal(size=(6, 4)).astype(np.float32), rng.integers(0, 4, 6), 0.2
+    layer = regularization.LabelSmoothing(smoothing)
+    np.testing.assert_array_equal(layer.forward(logits), logits)  # the forward pass is the identity
+    _, dlogits = F.softmax_cross_entropy(logits, labels)  # what fit hands the last layer
+    targets = (1 - smoothing) * np.eye(4)[labels] + smoothing / 4  # (6, 4)
+    expected = (F.softmax(logits.astype(np.float64)) - targets) / 6  # d/dlogits of mean(-sum(q log softmax))
+    smoothed = layer.backward(dlogits)
+    assert smoothed.dtype == np.float32
+    np.testing.assert_allclose(smoothed, expected, atol=1e-6)
+    plain = regularization.LabelSmoothing(0.0)
+    plain.forward(logits)
+    np.testing.assert_allclose(plain.backward(dlogits), dlogits)  # smoothing 0: the plain cross-entropy
+
+
+def test_label_smoothing_rejects_a_strength_outside_zero_to_one():
+    with pytest.raises(ValueError, match="smoothing"):
+        regularization.LabelSmoothing(1.0)

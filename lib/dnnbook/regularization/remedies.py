@@ -1,6 +1,7 @@
 """The remedies for overfitting: more data, weight decay, early stopping, data augmentation, ensembles.
 
 * ``early_stopping_point``: where early stopping with a given patience stops on a validation curve;
+* ``LabelSmoothing``: a last layer that trains a classifier against smoothed targets;
 * ``subset_ensembles``: loss and accuracy of every ensemble of a subset of trained models;
 * figures: ``plot_learning_curve``, ``plot_weight_histograms``, ``plot_early_stopping``, ``plot_augmentation``,
   ``plot_ensemble``.
@@ -14,12 +15,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from dnnopt import functional as F
 from dnnopt._checks import check_float_array
+from dnnopt.layers import Layer
 from dnnopt.train import History
 
 from ..figures import LINESTYLES, MARKERS, PALETTE, legend_below, log_axis, new_figure, style
 
 __all__ = [
+    "LabelSmoothing",
     "early_stopping_point",
     "plot_augmentation",
     "plot_early_stopping",
@@ -51,6 +55,37 @@ def early_stopping_point(val_loss: Sequence[float], patience: int) -> tuple[int,
             if waited >= patience:
                 return best_epoch, epoch
     return best_epoch, len(val_loss) - 1
+
+
+# --- label smoothing ------------------------------------------------------------------------------------------------
+class LabelSmoothing(Layer):
+    """The identity on the logits, whose backward pass trains against smoothed targets (Szegedy et al., 2016).
+
+    The targets become ``q = (1 - smoothing) * one_hot(y) + smoothing / C``. Put the layer last in a ``Sequential``
+    trained by ``fit`` with the cross-entropy: ``fit`` hands it ``dout = (softmax - one_hot) / N``, so
+    ``one_hot = softmax - N * dout``, and the gradient for the smoothed targets needs no labels:
+    ``(softmax - q) / N = (1 - smoothing) * dout + smoothing * (softmax - 1/C) / N``. Only training changes: the
+    forward pass and the loss ``fit`` reports (plain cross-entropy) are those of the network without the layer.
+    """
+
+    def __init__(self, smoothing: float) -> None:
+        super().__init__()
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+        self.smoothing = smoothing
+
+    def forward(self, x, training=True):
+        self._cache = x  # (N, C) logits
+        return x
+
+    def backward(self, dout):
+        logits = self._forward_cache()
+        n, n_classes = logits.shape
+        smoothed = (1.0 - self.smoothing) * dout + self.smoothing * (F.softmax(logits) - 1.0 / n_classes) / n
+        return smoothed.astype(dout.dtype)
+
+    def __repr__(self) -> str:
+        return f"LabelSmoothing(smoothing={self.smoothing})"
 
 
 # --- ensembles --------------------------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ import pytest
 from matplotlib.figure import Figure
 
 from dnnbook import regularization
+from dnnopt import functional as F
+from dnnopt import train
 from dnnopt.data import two_moons
 from dnnopt.models import mlp
+from dnnopt.optim import SGD
 from dnnopt.train import History
 
 
@@ -101,6 +104,47 @@ def test_double_descent_peaks_at_the_interpolation_threshold_and_descends_again(
     assert result.n_features[peak] == 20
     assert result.median_test_mse[-1] < result.median_test_mse[peak] / 1e3
     assert np.all(result.train_mse[result.n_features >= 20] < 1e-8)  # interpolation from p = n on
+
+
+def test_min_norm_fits_norm_peaks_at_the_threshold_and_only_falls_beyond_it():
+    # past p = n the old fit padded with a zero still interpolates: the smallest norm can only go down
+    result = regularization.double_descent(n_features=(3, 10, 20, 25, 40, 200), n_train=20, n_sets=10, seed=0)
+    assert result.n_features[np.argmax(result.median_norm)] == 20
+    assert np.all(np.diff(result.median_norm[2:]) < 0)
+    with pytest.raises(ValueError, match="read-only"):
+        result.median_norm[0] = 0.0
+
+
+# --- early stopping ---------------------------------------------------------------------------------------------------
+def test_early_stopping_point_on_a_hand_made_curve():
+    val_loss = [1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.8, 0.9]  # a dip at epoch 1, the minimum at epoch 4
+    assert regularization.early_stopping_point(val_loss, patience=2) == (1, 3)  # fooled by the dip
+    assert regularization.early_stopping_point(val_loss, patience=3) == (4, 7)
+    assert regularization.early_stopping_point(val_loss, patience=10) == (4, 7)  # the curve ends first
+    assert regularization.early_stopping_point([0.5, 0.5, 0.5], patience=2) == (0, 2)  # a tie is no improvement
+
+
+def test_early_stopping_point_replays_fit_with_patience():
+    X, y = two_moons(n=60, noise=0.35, seed=0)
+    val = two_moons(n=100, noise=0.35, seed=1)
+
+    def run(**kwargs):
+        model = mlp([2, 32, 32, 2], rng=0)
+        return train.fit(model, X, y, optimizer=SGD(model, lr=0.05, momentum=0.9), batch_size=20, val_data=val,
+                         statistics=False, rng=0, **kwargs)  # fmt: skip
+
+    long = run(epochs=80)
+    for patience in (2, 10):
+        stopped = run(epochs=80, patience=patience)
+        replayed = regularization.early_stopping_point(long.val_loss, patience)
+        assert (stopped.best_epoch, stopped.stopped_epoch) == replayed
+
+
+@pytest.mark.parametrize(("val_loss", "patience", "message"), [([0.5], 0, "patience"), ([0.5], 1.5, "patience"),
+                                                               ([], 3, "empty")])  # fmt: skip
+def test_early_stopping_point_rejects_bad_input(val_loss, patience, message):
+    with pytest.raises(ValueError, match=message):
+        regularization.early_stopping_point(val_loss, patience)
 
 
 # --- gradient noise ---------------------------------------------------------------------------------------------------
@@ -213,7 +257,7 @@ def test_training_figures_are_labelled():
         ),
         regularization.plot_learning_curve([10, 100], [0.0, 0.0], [0.3, 0.1], title="more data"),
         regularization.plot_weight_histograms({"none": np.linspace(-1, 1, 50)}, {"none": [0.5, 0.4]}),
-        regularization.plot_early_stopping(_history(10), _history(6), patience=2),
+        regularization.plot_early_stopping(_history(10), patiences=(1, 3)),
         regularization.plot_ensemble([np.array([[0.3, 0.9], [0.32, 0.88]]), np.array([[0.28, 0.91]])]),
         regularization.plot_double_descent(regularization.double_descent(n_features=(2, 5, 10), n_train=5, n_sets=3)),
     ]
@@ -233,3 +277,25 @@ def test_explorable_frame_changes_with_each_control():
     assert explorer.update(degree=9) != default
     assert explorer.update(degree=3, n_train=120) != default
     assert explorer.alt
+
+
+# --- label smoothing --------------------------------------------------------------------------------------------------
+def test_label_smoothing_backward_is_the_gradient_for_smoothed_targets():
+    rng = np.random.default_rng(3)
+    logits, labels, smoothing = rng.normal(size=(6, 4)).astype(np.float32), rng.integers(0, 4, 6), 0.2
+    layer = regularization.LabelSmoothing(smoothing)
+    np.testing.assert_array_equal(layer.forward(logits), logits)  # the forward pass is the identity
+    _, dlogits = F.softmax_cross_entropy(logits, labels)  # what fit hands the last layer
+    targets = (1 - smoothing) * np.eye(4)[labels] + smoothing / 4  # (6, 4)
+    expected = (F.softmax(logits.astype(np.float64)) - targets) / 6  # d/dlogits of mean(-sum(q log softmax))
+    smoothed = layer.backward(dlogits)
+    assert smoothed.dtype == np.float32
+    np.testing.assert_allclose(smoothed, expected, atol=1e-6)
+    plain = regularization.LabelSmoothing(0.0)
+    plain.forward(logits)
+    np.testing.assert_allclose(plain.backward(dlogits), dlogits)  # smoothing 0: the plain cross-entropy
+
+
+def test_label_smoothing_rejects_a_strength_outside_zero_to_one():
+    with pytest.raises(ValueError, match="smoothing"):
+        regularization.LabelSmoothing(1.0)

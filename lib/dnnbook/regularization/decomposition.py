@@ -207,11 +207,12 @@ class DoubleDescent:
     n_features: np.ndarray  # (P,)
     median_test_mse: np.ndarray  # (P,) median over training sets
     train_mse: np.ndarray  # (P,) mean over training sets
+    median_norm: np.ndarray  # (P,) median over training sets of the coefficients' Euclidean norm
     n_train: int
     noise_var: float
 
     def __post_init__(self) -> None:
-        read_only(self.n_features, self.median_test_mse, self.train_mse)
+        read_only(self.n_features, self.median_test_mse, self.train_mse, self.median_norm)
 
 
 def double_descent(
@@ -225,11 +226,12 @@ def double_descent(
 
     The expected test error at a fixed training set is ``mean over x of (prediction - f(x))**2 + noise**2``;
     we report its median over the ``n_sets`` training sets, because near ``p = n_train`` a few unlucky sets
-    give errors so large that they swamp the mean.
+    give errors so large that they swamp the mean. The median norm of the coefficients shows the mechanism
+    (Belkin et al., 2019): past the threshold every added feature can only lower the smallest interpolating norm.
     """
     x, y = _training_sets(n_train, n_sets, float(noise), seed)
     x_grid = np.linspace(0.0, 1.0, N_GRID)
-    median_test, train = [], []
+    median_test, train, norms = [], [], []
     for p in n_features:
         features = legendre_features(x, p)  # (n_sets, n_train, p)
         coef = min_norm_fit(features, y)  # (n_sets, p)
@@ -237,7 +239,10 @@ def double_descent(
         test = np.mean((predictions - true_function(x_grid)) ** 2, axis=1) + noise**2  # (n_sets,)
         median_test.append(float(np.median(test)))
         train.append(float(np.mean((np.einsum("snp,sp->sn", features, coef) - y) ** 2)))
-    return DoubleDescent(np.array(n_features), np.array(median_test), np.array(train), n_train, noise**2)
+        norms.append(float(np.median(np.linalg.norm(coef, axis=1))))
+    return DoubleDescent(
+        np.array(n_features), np.array(median_test), np.array(train), np.array(norms), n_train, noise**2
+    )
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
@@ -309,8 +314,9 @@ def plot_decomposition(curve: BiasVarianceCurve) -> Figure:
 
 
 def plot_double_descent(result: DoubleDescent) -> Figure:
-    """Median test error and mean training error against the number of features (log-log), threshold marked."""
-    fig, (ax,) = new_figure(figsize=(7.0, 4.2))
+    """Left: median test error and mean training error against the number of features (log-log), threshold marked.
+    Right: the median norm of the fitted coefficients against the number of features (log-log)."""
+    fig, (ax, norm_ax) = new_figure(2, figsize=(7.5, 4.2))
     with style():
         ax.plot(
             result.n_features,
@@ -329,13 +335,14 @@ def plot_double_descent(result: DoubleDescent) -> Figure:
             label="training MSE (floored at 1e-12)",
         )
         ax.axhline(result.noise_var, color=PALETTE[6], linestyle=":", label="noise σ²")
-        ax.axvline(result.n_train, color="grey", linewidth=1.0, label=f"p = n = {result.n_train} (interpolation)")
-        log_axis(ax, "both")
-        ax.set(
-            title="Past the interpolation threshold the test error comes down again",
-            xlabel="number of features p (log scale)",
-            ylabel="mean squared error (log scale)",
-        )
+        norm_ax.plot(result.n_features, result.median_norm, marker="s", color=PALETTE[0], label="‖coefficients‖")
+        for panel in (ax, norm_ax):
+            panel.axvline(result.n_train, color="grey", linewidth=1.0)
+            log_axis(panel, "both")
+            panel.set_xlabel("number of features p (log scale)")
+        ax.set(title="Error: two descents", ylabel="mean squared error (log scale)")
+        norm_ax.set(title="Norm of the min-norm fit", ylabel="median ‖coefficients‖ (log scale)")
+        ax.plot([], [], color="grey", linewidth=1.0, label=f"p = n = {result.n_train} (interpolation)")
         legend_below(fig, ncols=2)
     return fig
 

@@ -1,5 +1,7 @@
 """The remedies for overfitting: more data, weight decay, early stopping, data augmentation, ensembles.
 
+* ``early_stopping_point``: where early stopping with a given patience stops on a validation curve;
+* ``LabelSmoothing``: a last layer that trains a classifier against smoothed targets;
 * ``subset_ensembles``: loss and accuracy of every ensemble of a subset of trained models;
 * figures: ``plot_learning_curve``, ``plot_weight_histograms``, ``plot_early_stopping``, ``plot_augmentation``,
   ``plot_ensemble``.
@@ -13,12 +15,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from dnnopt import functional as F
 from dnnopt._checks import check_float_array
+from dnnopt.layers import Layer
 from dnnopt.train import History
 
-from ..figures import LINESTYLES, PALETTE, legend_below, log_axis, new_figure, style
+from ..figures import LINESTYLES, MARKERS, PALETTE, legend_below, log_axis, new_figure, style
 
 __all__ = [
+    "LabelSmoothing",
+    "early_stopping_point",
     "plot_augmentation",
     "plot_early_stopping",
     "plot_ensemble",
@@ -26,6 +32,60 @@ __all__ = [
     "plot_weight_histograms",
     "subset_ensembles",
 ]
+
+
+# --- early stopping -------------------------------------------------------------------------------------------------
+def early_stopping_point(val_loss: Sequence[float], patience: int) -> tuple[int, int]:
+    """Where ``fit(..., patience=patience)`` stops on this validation curve: (best epoch, stopped epoch), 0-based.
+
+    The rule of ``dnnopt.train.fit`` with ``min_delta=0``: stop after ``patience`` epochs in a row without a new
+    lowest validation loss; the weights of the best epoch are restored. One long run's curve thus answers the
+    question for every patience at once. If the curve ends first, the stopped epoch is its last one.
+    """
+    if not (isinstance(patience, int) and patience >= 1):
+        raise ValueError(f"patience must be an int >= 1, got {patience!r}")
+    if len(val_loss) == 0:
+        raise ValueError("val_loss is empty: early stopping needs at least one epoch")
+    best_epoch, waited = 0, 0
+    for epoch in range(1, len(val_loss)):
+        if val_loss[epoch] < val_loss[best_epoch]:
+            best_epoch, waited = epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_loss) - 1
+
+
+# --- label smoothing ------------------------------------------------------------------------------------------------
+class LabelSmoothing(Layer):
+    """The identity on the logits, whose backward pass trains against smoothed targets (Szegedy et al., 2016).
+
+    The targets become ``q = (1 - smoothing) * one_hot(y) + smoothing / C``. Put the layer last in a ``Sequential``
+    trained by ``fit`` with the cross-entropy: ``fit`` hands it ``dout = (softmax - one_hot) / N``, so
+    ``one_hot = softmax - N * dout``, and the gradient for the smoothed targets needs no labels:
+    ``(softmax - q) / N = (1 - smoothing) * dout + smoothing * (softmax - 1/C) / N``. Only training changes: the
+    forward pass and the loss ``fit`` reports (plain cross-entropy) are those of the network without the layer.
+    """
+
+    def __init__(self, smoothing: float) -> None:
+        super().__init__()
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+        self.smoothing = smoothing
+
+    def forward(self, x, training=True):
+        self._cache = x  # (N, C) logits
+        return x
+
+    def backward(self, dout):
+        logits = self._forward_cache()
+        n, n_classes = logits.shape
+        smoothed = (1.0 - self.smoothing) * dout + self.smoothing * (F.softmax(logits) - 1.0 / n_classes) / n
+        return smoothed.astype(dout.dtype)
+
+    def __repr__(self) -> str:
+        return f"LabelSmoothing(smoothing={self.smoothing})"
 
 
 # --- ensembles --------------------------------------------------------------------------------------------------------
@@ -97,36 +157,28 @@ def plot_weight_histograms(
     return fig
 
 
-def plot_early_stopping(full: History, stopped: History, patience: int) -> Figure:
-    """The validation curve of a long run, the same run stopped early, its best epoch and where it stopped."""
+def plot_early_stopping(history: History, patiences: Sequence[int]) -> Figure:
+    """A long run's validation and training loss, and where early stopping with each patience would stop.
+
+    For each patience (``early_stopping_point`` on ``history.val_loss``): a star at the best epoch, whose weights
+    are restored, and a vertical line at the epoch where training stops.
+    """
     fig, (ax,) = new_figure(figsize=(7.0, 4.2))
     with style():
-        epochs = np.arange(1, len(full.val_loss) + 1)
-        ax.plot(epochs, full.val_loss, color="grey", linewidth=1.0, label="validation, training continued")
-        ax.plot(epochs, full.train_loss, color="grey", linestyle="--", linewidth=1.0, label="training loss")
-        stopped_epochs = np.arange(1, len(stopped.val_loss) + 1)
-        ax.plot(
-            stopped_epochs, stopped.val_loss, color=PALETTE[0], linewidth=2.5, label="validation, with early stopping"
-        )
-        best = stopped.best_epoch + 1
-        ax.plot(
-            best,
-            stopped.val_loss[stopped.best_epoch],
-            marker="*",
-            markersize=15,
-            color=PALETTE[1],
-            linestyle="none",
-            label=f"best epoch ({best}): weights restored",
-        )
-        ax.axvline(
-            stopped.stopped_epoch + 1,
-            color=PALETTE[3],
-            linestyle=":",
-            label=f"stopped ({patience} epochs without improvement)",
-        )
+        epochs = np.arange(1, len(history.val_loss) + 1)
+        ax.plot(epochs, history.val_loss, color="black", linewidth=1.2, label="validation loss")
+        ax.plot(epochs, history.train_loss, color="grey", linestyle="--", linewidth=1.0, label="training loss")
+        for i, patience in enumerate(patiences):
+            best, stop = early_stopping_point(history.val_loss, patience)
+            colour = PALETTE[(i + 1) % len(PALETTE)]
+            ax.axvline(stop + 1, color=colour, linestyle=LINESTYLES[(i + 1) % 4], label=f"patience {patience}: stop")
+            ax.plot(best + 1, history.val_loss[best], marker=MARKERS[i % len(MARKERS)], markersize=11, color=colour,
+                    linestyle="none", label=f"patience {patience}: restored epoch {best + 1}")  # fmt: skip
         log_axis(ax)
         ax.set(
-            title="Early stopping watches the validation loss", xlabel="epoch", ylabel="cross-entropy loss (log scale)"
+            title="Early stopping with three patiences on one validation curve",
+            xlabel="epoch",
+            ylabel="cross-entropy loss (log scale)",
         )
         legend_below(fig, ncols=2)
     return fig

@@ -30,7 +30,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 
 from .course import Course, CourseError
-from .feedback import test_results
+from .feedback import TestResult, test_results
 
 __all__ = ["Grade", "GradeSheet", "Roster", "export_grades", "grades_table", "read_grades", "write_lms_files"]
 
@@ -185,12 +185,12 @@ def write_lms_files(course: Course, grades: GradeSheet, roster: Roster, folder: 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = [_canvas(grades, roster, folder / "canvas.csv"), _moodle(grades, roster, folder / "moodle.csv")]
-    for (student, assignment), grade in grades.grades.items():
-        if grade.submitted:
-            path = folder / "results" / assignment / f"{student}.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(_results(course, grade), indent=1))
-            written.append(path)
+    for assignment in grades.assignments:
+        submitted = [student for student in grades.students if grades[student, assignment].submitted]
+        (folder / "results" / assignment).mkdir(parents=True, exist_ok=True)
+        for student, tests in test_results(course, assignment, submitted).items():
+            written.append(folder / "results" / assignment / f"{student}.json")
+            written[-1].write_text(json.dumps(_results(grades[student, assignment], tests), indent=1))
     return written
 
 
@@ -230,9 +230,8 @@ def _moodle(grades: GradeSheet, roster: Roster, path: Path) -> Path:
     return path
 
 
-def _results(course: Course, grade: Grade) -> dict:
+def _results(grade: Grade, tests: list[TestResult]) -> dict:
     """One submission in the shape of Gradescope's ``results.json``."""
-    tests = test_results(course, grade.assignment, grade.student)
     output = f"{grade.raw:g} of {grade.max_score:g} points"
     if grade.penalty:
         output += f", less a late penalty of {grade.penalty:g}"

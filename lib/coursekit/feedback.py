@@ -186,34 +186,57 @@ def _secrets(nb, sources: list[str]) -> Secrets:
     return Secrets.of([*sources, *tests]).without(own)
 
 
-def test_results(course: Course, assignment: str, student: str) -> list[TestResult]:
-    """Each graded test cell of one submission, in notebook order, with the message its feedback page shows.
+def test_results(course: Course, assignment: str, students: list[str]) -> dict[str, list[TestResult]]:
+    """Each graded submission's test cells, in notebook order, with the messages its feedback page shows.
 
-    A test whose cell has a hidden part is ``after_published`` (Gradescope's word: shown once
-    grades are released); the message is the redacted error line, never the test's code.
+    A test whose source cell has a hidden part is ``after_published`` (Gradescope's word: shown
+    once grades are released), the others ``visible``; a message is the redacted error line,
+    never the test's code.
     """
-    recorded, found = _read_gradebook(course, assignment, [student])
-    if student not in found:
-        return []
-    results = []
-    for name, cells in recorded.items():
-        grades = found[student].grades.get(name) or Grades(student, assignment, name, {})
-        path = course.autograded_dir(assignment, student) / f"{name}.ipynb"
-        graded = nbformat.read(path, as_version=4) if path.is_file() else None
-        messages, hidden = {}, set()
-        if graded is not None:
-            secrets = _secrets(graded, [*cells, *_file_sources(course, assignment, name)])
-            for cell in filter(is_test_cell, graded.cells):
-                grade_id = cell.metadata.nbgrader["grade_id"]
-                errors = [output for output in cell.outputs if output.output_type == "error"]
-                messages[grade_id] = "\n".join(error_line(error, secrets) for error in errors)
-                if "BEGIN HIDDEN TESTS" in cell.source:
-                    hidden.add(grade_id)
-        for grade_id, (score, maximum) in grades.cells.items():
-            if maximum > 0:
-                visibility = "after_published" if grade_id in hidden else "visible"
-                results.append(TestResult(f"{name}/{grade_id}", score, maximum, visibility, messages.get(grade_id, "")))
-    return results
+    recorded, found = _read_gradebook(course, assignment, students)
+    sources = {name: [*cells, *_file_sources(course, assignment, name)] for name, cells in recorded.items()}
+    hidden = {name: _hidden_tests(course, assignment, name) for name in recorded}
+    return {
+        student: [
+            test
+            for name in recorded
+            for test in _notebook_results(course, assignment, submission, name, sources[name], hidden[name])
+        ]
+        for student, submission in found.items()
+    }
+
+
+def _hidden_tests(course: Course, assignment: str, name: str) -> set[str]:
+    """The grade ids of the source's test cells that have hidden tests."""
+    path = course.source_dir(assignment) / f"{name}.ipynb"
+    cells = nbformat.read(path, as_version=4).cells if path.is_file() else []
+    return {c.metadata.nbgrader["grade_id"] for c in cells if is_test_cell(c) and "BEGIN HIDDEN TESTS" in c.source}
+
+
+def _notebook_results(
+    course: Course, assignment: str, submission: _Submission, name: str, sources: list[str], hidden: set[str]
+) -> list[TestResult]:
+    """One notebook's tests (those worth points) for one submission."""
+    grades = submission.grades.get(name) or Grades(submission.student, assignment, name, {})
+    path = course.autograded_dir(assignment, submission.student) / f"{name}.ipynb"
+    messages = {}
+    if path.is_file():
+        graded = nbformat.read(path, as_version=4)
+        secrets = _secrets(graded, sources)
+        for cell in filter(is_test_cell, graded.cells):
+            errors = [output for output in cell.outputs if output.output_type == "error"]
+            messages[cell.metadata.nbgrader["grade_id"]] = "\n".join(error_line(e, secrets) for e in errors)
+    return [
+        TestResult(
+            f"{name}/{grade_id}",
+            score,
+            maximum,
+            "after_published" if grade_id in hidden else "visible",
+            messages.get(grade_id, ""),
+        )
+        for grade_id, (score, maximum) in grades.cells.items()
+        if maximum > 0
+    ]
 
 
 def _write(

@@ -144,6 +144,15 @@ def test_a_changed_policy_reprices_without_grading_again(course):
         apply_late_policy(Course.load(course), "demo")
 
 
+def test_the_grade_summary_names_late_submissions_and_counts_open_flags(course, capsys):
+    cli._late_and_flagged(Course.load(course), "demo")  # what `coursekit grade` prints after its table
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert "late submissions (2):" in lines
+    assert "two_days: 47.0 h late, penalty 1.2 points" in lines
+    assert "grace: 0.2 h late, penalty 0 points (within the grace period)" in lines
+    assert "open review flags: 1 (`coursekit flags demo` lists them)" in lines
+
+
 def test_flags_lists_an_unreadable_submission_and_clears_it(course, capsys):
     listed = _coursekit(course, capsys, "flags")
     assert "unreadable" in listed and "not a valid notebook" in listed and "1 open review flags" in listed

@@ -23,12 +23,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import BasePlugin
 from nbgrader.preprocessors import AssignLatePenalties
 from nbgrader.utils import parse_utc
 from traitlets import Dict, Float
+
+if TYPE_CHECKING:
+    from .course import Course
 
 __all__ = ["LatePolicy", "LateSubmission", "apply_late_policy"]
 
@@ -83,7 +87,7 @@ class LateSubmission:
         return f"{self.student}: {self.seconds_late / 3600:.1f} h late, penalty {self.penalty:g} points{why}"
 
 
-def apply_late_policy(course, assignment: str) -> list[LateSubmission]:
+def apply_late_policy(course: Course, assignment: str) -> list[LateSubmission]:
     """Write the policy's due date and extensions into the gradebook and recompute every penalty
     of ``assignment`` with the course's late-submission plugin; returns the late submissions.
 

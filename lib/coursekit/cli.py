@@ -1,4 +1,4 @@
-"""The ``coursekit`` command: release, grade, feedback, export (run in the course root).
+"""The ``coursekit`` command: release, grade, feedback, export, flags (run in the course root).
 
 A plain ``pip install -e .`` (what a reader does) installs this command without the course
 extra (nbgrader, Dask). So this module imports only the standard library (and
@@ -108,8 +108,23 @@ def _parser() -> argparse.ArgumentParser:
         "--include-flagged", action="store_true", help="also write feedback for submissions flagged for review"
     )
 
-    export = commands.add_parser("export", help="grades as CSV (nbgrader's export)")
-    export.add_argument("--csv", default="grades.csv", help="output path (default: %(default)s)")
+    export = commands.add_parser(
+        "export", help="grades: nbgrader's CSV, Canvas and Moodle import files, per-test results (Gradescope's JSON)"
+    )
+    export.add_argument("--csv", default="grades.csv", help="nbgrader's CSV (default: %(default)s)")
+    export.add_argument(
+        "--to", default="exports", help="folder for canvas.csv, moodle.csv and results/ (default: %(default)s)"
+    )
+    export.add_argument(
+        "--roster",
+        help="CSV of students' LMS identities (columns id, first_name, last_name, email, lms_user_id, sis_user_id, "
+        "sis_login_id, section, username; default: c.LMS.roster in nbgrader_config.py, else roster.csv if present, "
+        "else the gradebook's students)",
+    )
+
+    flags = commands.add_parser("flags", help="list the submissions flagged for review, or clear one")
+    flags.add_argument("assignment", nargs="?", help="only this assignment (default: all)")
+    flags.add_argument("--clear", nargs=2, metavar=("STUDENT", "ASSIGNMENT"), help="clear the flag of this submission")
     return parser
 
 
@@ -178,7 +193,24 @@ def _grade(course: Course, args) -> int:
         )
         return 130
     print(summary.table())
+    _late_and_flagged(course, args.assignment)
     return 0
+
+
+def _late_and_flagged(course: Course, assignment: str) -> None:
+    """After grading: apply the late policy to every submission (changed due dates and penalties
+    included), name the late ones, and count every open flag, not only this run's."""
+    from .flags import open_flags
+    from .late import apply_late_policy
+
+    late = apply_late_policy(course, assignment)
+    if late:
+        print(f"  late submissions ({len(late)}):")
+        for submission in late:
+            print(f"    {submission}")
+    flags = open_flags(course, assignment)
+    if flags:
+        print(f"  open review flags: {len(flags)} (`coursekit flags {assignment}` lists them)")
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -188,7 +220,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def _feedback(course: Course, args) -> int:
     from .feedback import generate_feedback
+    from .late import apply_late_policy
 
+    apply_late_policy(course, args.assignment)  # pages show the policy as it is now
     report = generate_feedback(course, args.assignment, students=args.student, include_flagged=args.include_flagged)
     print(f"wrote {len(report.written)} feedback pages for {args.assignment}")
     if report.withheld:
@@ -209,11 +243,43 @@ def _feedback(course: Course, args) -> int:
 
 
 def _export(course: Course, args) -> int:
-    from .export import export_grades, grades_table
+    from pathlib import Path
 
-    path = export_grades(course, args.csv)
-    print(grades_table(course))
-    print(f"wrote {path}")
+    from .export import Roster, export_grades, grades_table, read_grades, write_lms_files
+    from .late import apply_late_policy
+
+    for assignment in course.assignments():
+        apply_late_policy(course, assignment)
+    lms = course.config.LMS
+    roster = Roster.from_gradebook(course, lms.get("canvas_assignment_ids"))
+    path = args.roster or lms.get("roster") or ("roster.csv" if (course.root / "roster.csv").is_file() else None)
+    if path is not None:
+        roster = Roster.read(course.root / path, lms.get("canvas_assignment_ids")).merged(roster)
+    grades = read_grades(course)
+    csv_path = export_grades(course, args.csv)
+    written = write_lms_files(course, grades, roster, Path(args.to))
+    print(grades_table(grades))
+    print(
+        f"wrote {csv_path}, {args.to}/canvas.csv, {args.to}/moodle.csv and "
+        f"{len(written) - 2} per-test results in {args.to}/results/"
+    )
+    return 0
+
+
+def _flags(course: Course, args) -> int:
+    from .flags import clear_flag, open_flags
+
+    if args.clear:
+        student, assignment = args.clear
+        print(f"cleared: {clear_flag(course, student, assignment)}")
+        return 0
+    flags = open_flags(course, args.assignment)
+    for flag in flags:
+        print(flag)
+    print(
+        f"{len(flags)} open review flags"
+        + (": clear one with `coursekit flags --clear STUDENT ASSIGNMENT`" if flags else "")
+    )
     return 0
 
 
@@ -237,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.WARNING)
-    command = {"release": _release, "grade": _grade, "feedback": _feedback, "export": _export}[args.command]
+    command = {"release": _release, "grade": _grade, "feedback": _feedback, "export": _export, "flags": _flags}
+    command = command[args.command]
     try:
         return command(Course.load(args.course), args)
     except (CourseError, SandboxError, ValueError) as error:

@@ -43,6 +43,9 @@ class Course:
             "nbgrader_config.py", path=str(root), log=logging.getLogger("coursekit")
         ).load_config()
         config.CourseDirectory.root = str(root)
+        if "LatePolicy" in config and "plugin_class" not in config.AssignLatePenalties:
+            # the course's late policy (coursekit.late) decides nbgrader's late penalties
+            config.AssignLatePenalties.plugin_class = "coursekit.late.LatePolicy"
         return cls(root, config, CourseDirectory(config=config))
 
     # -- paths ---------------------------------------------------------------------------------
@@ -94,6 +97,11 @@ class Course:
         return tuple(str(p.resolve()) for p in paths)
 
     # -- contents ------------------------------------------------------------------------------
+    def assignments(self) -> list[str]:
+        """The assignments in the gradebook (released ones), in its order."""
+        with self.gradebook() as gb:
+            return [assignment.name for assignment in gb.assignments]
+
     def notebooks(self, assignment: str) -> list[str]:
         """Names (without ``.ipynb``) of the assignment's source notebooks."""
         source = self.source_dir(assignment)

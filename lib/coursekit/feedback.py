@@ -34,9 +34,10 @@ from nbgrader.api import MissingEntry
 from .course import Course, CourseError
 from .execute import is_test_cell
 from .pages import Grades, UnsafePage, feedback_page, scores_page
+from .pages import _error_line as error_line  # the message line a page shows for a failed test
 from .redact import Secrets
 
-__all__ = ["FeedbackReport", "generate_feedback"]
+__all__ = ["FeedbackReport", "TestResult", "generate_feedback", "test_results"]
 
 log = logging.getLogger("coursekit")
 SECRET_BYTES = 256  # nbgrader writes a 32-character hex uuid
@@ -60,6 +61,21 @@ class FeedbackReport:
     def complete(self) -> bool:
         """Every student asked about got a page, or was held back on purpose (flagged)."""
         return not self.not_graded
+
+
+@dataclass
+class TestResult:
+    """One test cell's result, as Gradescope's ``results.json`` has it (``score`` None: to grade by hand)."""
+
+    name: str  # notebook/grade_id
+    score: float | None
+    max_score: float
+    visibility: str  # "visible" or "after_published" (the cell has hidden tests)
+    output: str  # the failure message shown in feedback ("" when passed)
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.score is not None and self.score >= self.max_score else "failed"
 
 
 @dataclass
@@ -154,15 +170,73 @@ def _page(
         return scores_page(grades, WHY_UNGRADED)
     try:
         nb = nbformat.read(path, as_version=4)
-        tests = [cell.source for cell in nb.cells if is_test_cell(cell)]
-        own = [cell.source for cell in nb.cells if not is_test_cell(cell)]
-        return feedback_page(nb, grades, Secrets.of([*sources, *tests]).without(own))
+        return feedback_page(nb, grades, _secrets(nb, sources))
     except UnsafePage as problem:
         report.scores_only.append(f"{student}/{name}: the page failed the final check ({problem})")
     except Exception as error:  # a bug of ours, or a notebook nobody foresaw: the student still gets a page
         log.error("feedback for %s/%s failed:\n%s", student, name, traceback.format_exc())
         report.scores_only.append(f"{student}/{name}: the page could not be made ({type(error).__name__}: {error})")
     return scores_page(grades, WHY_UNSAFE)
+
+
+def _secrets(nb, sources: list[str]) -> Secrets:
+    """The secret lines of a graded notebook: its sources' and test cells', less the student's own."""
+    tests = [cell.source for cell in nb.cells if is_test_cell(cell)]
+    own = [cell.source for cell in nb.cells if not is_test_cell(cell)]
+    return Secrets.of([*sources, *tests]).without(own)
+
+
+def test_results(course: Course, assignment: str, students: list[str]) -> dict[str, list[TestResult]]:
+    """Each graded submission's test cells, in notebook order, with the messages its feedback page shows.
+
+    A test whose source cell has a hidden part is ``after_published`` (Gradescope's word: shown
+    once grades are released), the others ``visible``; a message is the redacted error line,
+    never the test's code.
+    """
+    recorded, found = _read_gradebook(course, assignment, students)
+    sources = {name: [*cells, *_file_sources(course, assignment, name)] for name, cells in recorded.items()}
+    hidden = {name: _hidden_tests(course, assignment, name) for name in recorded}
+    return {
+        student: [
+            test
+            for name in recorded
+            for test in _notebook_results(course, assignment, submission, name, sources[name], hidden[name])
+        ]
+        for student, submission in found.items()
+    }
+
+
+def _hidden_tests(course: Course, assignment: str, name: str) -> set[str]:
+    """The grade ids of the source's test cells that have hidden tests."""
+    path = course.source_dir(assignment) / f"{name}.ipynb"
+    cells = nbformat.read(path, as_version=4).cells if path.is_file() else []
+    return {c.metadata.nbgrader["grade_id"] for c in cells if is_test_cell(c) and "BEGIN HIDDEN TESTS" in c.source}
+
+
+def _notebook_results(
+    course: Course, assignment: str, submission: _Submission, name: str, sources: list[str], hidden: set[str]
+) -> list[TestResult]:
+    """One notebook's tests (those worth points) for one submission."""
+    grades = submission.grades.get(name) or Grades(submission.student, assignment, name, {})
+    path = course.autograded_dir(assignment, submission.student) / f"{name}.ipynb"
+    messages = {}
+    if path.is_file():
+        graded = nbformat.read(path, as_version=4)
+        secrets = _secrets(graded, sources)
+        for cell in filter(is_test_cell, graded.cells):
+            errors = [output for output in cell.outputs if output.output_type == "error"]
+            messages[cell.metadata.nbgrader["grade_id"]] = "\n".join(error_line(e, secrets) for e in errors)
+    return [
+        TestResult(
+            f"{name}/{grade_id}",
+            score,
+            maximum,
+            "after_published" if grade_id in hidden else "visible",
+            messages.get(grade_id, ""),
+        )
+        for grade_id, (score, maximum) in grades.cells.items()
+        if maximum > 0
+    ]
 
 
 def _write(

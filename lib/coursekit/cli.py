@@ -263,6 +263,12 @@ def _export(course: Course, args) -> int:
         f"wrote {csv_path}, {args.to}/canvas.csv, {args.to}/moodle.csv and "
         f"{len(written) - 2} per-test results in {args.to}/results/"
     )
+    if unknown := sorted(set(roster.people) - set(grades.students)):
+        print(
+            f"not in the gradebook, so in no export (they submitted nothing): {', '.join(map(repr, unknown))}: "
+            f"import the roster with `nbgrader db student import {path}` to export their zeros",
+            file=sys.stderr,
+        )
     return 0
 
 

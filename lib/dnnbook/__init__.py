@@ -6,6 +6,7 @@ its chapter covers many topics) and ``dropout``. Each holds the chapter's experi
 and its explorables. Beside them:
 
 * ``figures``: the look every chapter shares (palette, style, figure factory, log axes, legends);
+* ``tables``: ``markdown_table``, the results tables every chapter shows;
 * ``experiments``: what the experiments share (the digits subset, read-only results);
 * ``explorable``: ``Explorable``, a figure with controls, and the catalogue of every explorable;
 * ``claims``: ``claim`` and ``Seeds``, the hidden checks that fail the build when a sentence on a page stops being

@@ -34,6 +34,7 @@ from dnnopt import init as initializers
 from .experiments import read_only
 from .explorable import Explorable
 from .figures import LINESTYLES, PALETTE, log_axis
+from .tables import markdown_table
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,7 +57,6 @@ __all__ = [
     "init_sweep",
     "jacobian_singular_values",
     "layer_statistics",
-    "markdown_table",
     "orthogonal",
     "resolve_initializer",
     "standard_uniform",
@@ -392,13 +392,6 @@ def _format_cell(cell: SweepCell) -> tuple[str, str]:
     else:
         steps = f"{cell.mean_steps:.0f}"
     return accuracy, steps
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """A Markdown (GFM) table from a header and rows of cells (each cell formatted with ``str``)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def sweep_table(cells: Sequence[SweepCell]) -> str:

@@ -84,7 +84,9 @@ SNAPSHOT_JS = """() => {
 # text and MathML for screen readers), and nothing we write goes inside them.
 AXE_JS = """() => {
   const context = { exclude: [["mjx-container"]] };
-  window.dnnoptAxeViolations = axe.run(context, { resultTypes: ["violations"], preload: false })
+  // axe.run does most of its work before its first await: started from a timer, it runs after this call returns
+  window.dnnoptAxeViolations = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(() => axe.run(context, { resultTypes: ["violations"], preload: false }))
     .then((result) => result.violations
       .filter((violation) => ["serious", "critical"].includes(violation.impact))
       .map((violation) => ({

@@ -22,11 +22,11 @@ $(BIN)/python:
 install: $(VENV)/.installed-book
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed-book: requirements.txt pyproject.toml | $(BIN)/python
+$(VENV)/.installed-book: requirements.txt constraints.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements-test.txt requirements.txt pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: requirements-test.txt requirements.txt constraints.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from types import SimpleNamespace
 
 import pytest
 from sphinx.builders.html._assets import _JavaScript
@@ -16,6 +17,7 @@ from tests.book.site import ROOT
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import accessibility
+import build_speed
 import offline
 
 
@@ -83,6 +85,13 @@ def test_matplotlib_player_font_awesome_cdn_link_is_recognised(animation_html):
     assert not offline.FONT_AWESOME_CDN.search(offline.FONT_AWESOME_CDN.sub("../_static/fa.css", animation_html))
 
 
+def test_the_player_page_gets_the_local_font_awesome(animation_html):
+    context = {"body": animation_html, "pathto": lambda target, resource: f"../{target}"}
+    offline.localize_page(None, "page", "page.html", context, None)
+    assert f'"../{offline.FONT_AWESOME_LOCAL}"' in context["body"]
+    assert not offline.FONT_AWESOME_CDN.search(context["body"])
+
+
 def test_matplotlib_player_gets_alt_text_and_slider_label(animation_html):
     context = {"body": animation_html}
     accessibility.fix_accessibility(None, "page", "page.html", context, None)
@@ -104,3 +113,27 @@ def test_asset_paths_keep_their_folders_below_the_package_root():
     assert mathjax.target("es5/core.js") is None
     with pytest.raises(SystemExit, match="outside its folder"):
         mathjax.target("es5/ui/../../../etc/passwd")
+
+
+def test_citations_find_pybtex_s_plaintext_backend_without_scanning_entry_points(monkeypatch):
+    import pybtex.plugin
+    from pybtex.backends.plaintext import Backend
+
+    build_speed.setup(SimpleNamespace(add_domain=lambda *a, **k: None, connect=lambda *a: None))
+
+    def no_scan(**selection):
+        raise AssertionError(f"pybtex scanned the installed entry points for {selection}")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is Backend
+
+
+def test_numref_resolution_unpickles_each_page_once_per_write_phase():
+    loads = []
+    env = SimpleNamespace(get_doctree=lambda docname: loads.append(docname) or object(), config="the config")
+    first, second = build_speed._ReadOnlyDoctrees(env), build_speed._ReadOnlyDoctrees(env)
+    assert first.get_doctree("book/dropout") is second.get_doctree("book/dropout")
+    assert second.config == "the config"  # everything else is the environment's
+    build_speed.forget_doctrees(None)  # the pages were read again
+    first.get_doctree("book/dropout")
+    assert loads == ["book/dropout", "book/dropout"]

@@ -224,6 +224,7 @@ def _readout_loss(layer: int, seed: int) -> float:
         optimizer=SGD(readout, lr=DEEP_LR),
         epochs=DEEP.epochs,
         batch_size=DEEP.batch_size,
+        statistics=False,  # only the loss is used
         rng=seed,
         progress=False,
     )
@@ -600,6 +601,7 @@ def _training_runs(epochs: int = 10, seed: int = 0) -> dict[tuple[float, int], H
                 epochs=epochs,
                 batch_size=batch_size,
                 val_data=(split.X_val, split.y_val),
+                statistics=False,  # the explorable draws only the loss and accuracy curves
                 rng=seed,
                 progress=False,
             )

@@ -8,6 +8,7 @@ The runtime guard (:mod:`coursekit.guard`) is what zeroes tests that ran on tamp
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -96,10 +97,17 @@ HISTORY_NAME = re.compile(r"^_i+\d*$|^_\d+$")
 _transformer = TransformerManager()
 
 
+@functools.lru_cache(maxsize=4096)
+def _as_python(source: str) -> str:
+    """The cell's code as IPython runs it (magics become calls). Cached: IPython's tokenizing transform is most of a
+    scan's time, and every submission of an assignment shares its test cells."""
+    return _transformer.transform_cell(source)
+
+
 def parse_cell(source: str) -> ast.Module | None:
     """Parse a cell as IPython would run it (magics become calls); None on a syntax error."""
     try:
-        return ast.parse(_transformer.transform_cell(source))
+        return ast.parse(_as_python(source))
     except (SyntaxError, ValueError):
         return None
 

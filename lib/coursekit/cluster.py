@@ -79,13 +79,16 @@ def connect(scheduler: str | None, workers: int, *, unsandboxed: bool = False) -
         A Dask scheduler address (``tcp://host:8786``, ``tls://...``), or None for a local
         cluster on this machine.
     workers : int
-        Worker processes of the local cluster (ignored with a scheduler).
+        Worker processes of the local cluster (ignored with a scheduler); one where this
+        machine's sandboxes would share a process limit (``rlimit-per-user``).
     unsandboxed : bool
         Accept workers (or, locally, a machine) without a working bubblewrap, with a warning;
         otherwise they are refused with a :class:`SandboxError` saying what is missing.
     """
     if scheduler is None:
         check_sandboxes({LOCAL: _sandbox()}, unsandboxed)
+        if _sandbox().pids == "rlimit-per-user":  # its sandboxes would share one process count (the probe says so)
+            workers = 1
         with dask.config.set(
             {
                 "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,

@@ -9,6 +9,7 @@ runs in a private mount namespace (``bwrap`` as root) in which that one installa
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -22,6 +23,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from coursekit import cluster
+from coursekit.sandbox import Capabilities
 from tests.coursekit.cases import CASES, write_submission
 from tests.coursekit.helpers import LIMITS, totals
 
@@ -113,7 +116,7 @@ def test_an_ordinary_user_grades_in_the_sandbox(course, ordinary_user):
     sandbox = result.stderr.splitlines()[0]
     assert sandbox.startswith("sandbox: bubblewrap ("), result.stderr
     # root's pids cgroup is not this user's (unless delegated to it): RLIMIT_NPROC bounds the fork bomb
-    assert sandbox.endswith(("process limit: rlimit", "process limit: cgroup-v2", "process limit: cgroup-v1"))
+    assert sandbox.endswith(("process limit: rlimit", "rlimit-per-user", "process limit: cgroup-v2", "cgroup-v1"))
     assert f"{len(STUDENTS)} graded now" in result.stdout
     assert totals(course) == {student: CASES[student].score for student in STUDENTS}
     assert os.stat(course / "gradebook.db").st_uid == uid  # written by the user, not by root
@@ -130,3 +133,61 @@ def _started_since(start: float, uid: int) -> list[int]:
         for p in psutil.process_iter(["uids", "create_time"])
         if p.info["uids"] and p.info["uids"].real == uid and (p.info["create_time"] or 0) >= start - 1
     ]
+
+
+# student code for the test below: a bomb whose processes stay until its sandbox closes, and what any
+# notebook may do (NumPy, Dask, a test helper start threads and processes)
+HOLD = (
+    "import os, time\nchildren = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+    "            time.sleep(600)\n            os._exit(0)\n        children += 1\n"
+    "except BlockingIOError:\n    print(children)"
+)
+SPAWN = (
+    "import subprocess, threading\nthread = threading.Thread(target=print, args=('thread ran',))\n"
+    "thread.start()\nthread.join()\nprint('process ran' if subprocess.run(['true']).returncode == 0 else 'no')"
+)
+# run as the ordinary user: an innocent kernel starts, the bomb next to it takes all it may, then the innocent
+# kernel runs SPAWN (a limit computed at its start from a count of the user's tasks would leave it none)
+NEIGHBOURS = """
+import json, sys, time
+from coursekit.sandbox import SandboxedKernel, SandboxLimits, capabilities
+from coursekit.session import KernelSession
+
+def text(run):
+    errors = [f"{o.ename}: {o.evalue}" for o in run.outputs if o.output_type == "error"]
+    return "".join(o.get("text", "") for o in run.outputs) + "".join(errors)
+
+hold, spawn = sys.argv[1:]
+limits = SandboxLimits(memory_mb=1024, max_procs=32)
+report = {"pids": capabilities().pids}
+with SandboxedKernel(limits) as innocent, SandboxedKernel(limits) as bomb:
+    deadline = time.monotonic() + 120
+    report["bomb"] = text(KernelSession(bomb, limits, deadline).run(hold, timeout=30))
+    report["innocent"] = text(KernelSession(innocent, limits, deadline).run(spawn, timeout=30))
+print(json.dumps(report))
+"""
+
+
+def test_a_fork_bomb_leaves_the_sandbox_next_to_it_its_processes(ordinary_user):
+    prefix, _ = ordinary_user
+    command = [*prefix, sys.executable, "-c", NEIGHBOURS, HOLD, SPAWN]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    if report["pids"] == "rlimit-per-user":
+        assert _linux() < (5, 14), "Linux 5.14+ counts RLIMIT_NPROC per user namespace: the probe should see it"
+        pytest.skip("RLIMIT_NPROC counts all of the user's tasks here: sandboxes are graded one at a time")
+    assert 0 < int(report["bomb"]) < 32, report  # the bomb is bounded by its own sandbox's limit
+    assert report["innocent"] == "thread ran\nprocess ran\n", report
+
+
+def _linux() -> tuple[int, int]:
+    major, minor = os.uname().release.split(".")[:2]
+    return int(major), int(minor)
+
+
+def test_where_sandboxes_would_share_one_process_count_they_run_one_at_a_time(monkeypatch):
+    shared = Capabilities(bwrap="bwrap", pids="rlimit-per-user")  # what the probe finds on Linux before 5.14
+    monkeypatch.setattr(cluster, "_sandbox", lambda: shared)
+    with cluster.connect(None, 2) as client:
+        assert list(client.nthreads().values()) == [1]

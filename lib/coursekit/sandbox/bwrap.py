@@ -20,7 +20,16 @@ import sys
 from ..limits import SandboxLimits
 from .errors import SandboxError
 
-__all__ = ["HOME", "SOCKETS", "bwrap_command", "kernel_args", "kernel_env", "namespace_args", "python_paths"]
+__all__ = [
+    "HOME",
+    "SOCKETS",
+    "bwrap_command",
+    "kernel_args",
+    "kernel_env",
+    "namespace_args",
+    "python_paths",
+    "with_task_limit",
+]
 
 HOME = "/home/student"  # the kernel's working directory inside the sandbox
 SOCKETS = "/run/kernel"  # where the kernel binds its ZeroMQ sockets, inside the sandbox
@@ -57,6 +66,21 @@ def kernel_args(connection_file: str) -> list[str]:
     """The interpreter's arguments that start an IPython kernel on ``connection_file``."""
     # no history database holding the tests
     return ["-m", "ipykernel_launcher", "-f", connection_file, "--HistoryManager.enabled=False"]
+
+
+def with_task_limit(max_procs: int, command: list[str]) -> list[str]:
+    """``command`` run with ``RLIMIT_NPROC`` set to ``max_procs`` from inside the sandbox.
+
+    Set there, after bubblewrap made the sandbox's user namespace, the limit counts the tasks of
+    that namespace only (Linux 5.14 and later count ``RLIMIT_NPROC`` per user namespace): this
+    sandbox's processes and threads, bubblewrap's init included. Set outside, it would count every
+    task of the user, so a fork bomb in one sandbox could leave a neighbour unable to start a thread.
+    """
+    set_limit = (
+        "import os, resource, sys; n = int(sys.argv[1]); "
+        "resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); os.execv(sys.argv[2], sys.argv[2:])"
+    )
+    return [sys.executable, "-I", "-S", "-c", set_limit, str(max_procs), *command]
 
 
 def kernel_env(bin_dir: str) -> dict[str, str]:

@@ -4,7 +4,9 @@ The kernel is the only thing that runs student code, so it is the only thing ins
 (its command line: :mod:`coursekit.sandbox.bwrap`). Resource limits are set on the process before
 it becomes the sandbox, so nothing escapes them: address space (``RLIMIT_AS``), CPU seconds, file
 size, open files, and the number of processes through a ``pids`` cgroup
-(:mod:`coursekit.sandbox.cgroups`; ``RLIMIT_NPROC`` does not bind root), falling back loudly.
+(:mod:`coursekit.sandbox.cgroups`; ``RLIMIT_NPROC`` does not bind root), falling back loudly to
+``RLIMIT_NPROC``, set inside the sandbox so that it counts the sandbox's tasks alone
+(:func:`~coursekit.sandbox.bwrap.with_task_limit`).
 
 The grader talks to the kernel over ZeroMQ *Unix* sockets (jupyter's ``ipc`` transport). They
 live in the sandbox's own tmpfs and the grader reaches them through ``/proc/<pid>/root``, so
@@ -34,7 +36,7 @@ import zmq
 from jupyter_client import BlockingKernelClient
 
 from ..limits import SandboxLimits
-from .bwrap import HOME, SOCKETS, bwrap_command, kernel_args, kernel_env
+from .bwrap import HOME, SOCKETS, bwrap_command, kernel_args, kernel_env, with_task_limit
 from .cgroups import PidsCgroup
 from .errors import SandboxError
 from .probe import Capabilities, capabilities
@@ -145,6 +147,8 @@ class SandboxedKernel:
             fds = [*files.values(), info_write]
             try:
                 command = [sys.executable, *kernel_args(f"{SOCKETS}/connection.json")]
+                if self.caps.pids == "rlimit":
+                    command = with_task_limit(self.limits.max_procs, command)
                 args = bwrap_command(self.caps.bwrap, self.limits, files=files, info_fd=info_write, command=command)
                 self._spawn(args, pass_fds=fds)
             finally:
@@ -196,9 +200,10 @@ class SandboxedKernel:
         if self.caps.pids.startswith("cgroup"):
             self._cgroup = PidsCgroup(self.caps.pids, limits.max_procs)
             self._cgroup.add(pid)
-        elif self.caps.pids == "rlimit":
+        elif self.caps.pids == "rlimit-per-user":  # one sandbox at a time then (coursekit.cluster)
             nproc = _count_own_tasks() + limits.max_procs
             resource.prlimit(pid, resource.RLIMIT_NPROC, (nproc, nproc))
+        # "rlimit" is set inside the sandbox (with_task_limit): set here, it would count the user's other sandboxes too
 
     def alive(self) -> bool:
         """True while the sandbox (and so the kernel) is running."""

@@ -14,11 +14,12 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bwrap import namespace_args
+from .bwrap import namespace_args, with_task_limit
 from .cgroups import cgroup_parent, remove_stale_cgroups, usable
 from .errors import SandboxUnavailableWarning
 
@@ -33,7 +34,7 @@ class Capabilities:
     """What isolation this machine offers."""
 
     bwrap: str | None  # path of a working bubblewrap, or None
-    pids: str  # "cgroup-v2", "cgroup-v1", "rlimit" or "none"
+    pids: str  # "cgroup-v2", "cgroup-v1", "rlimit", "rlimit-per-user" or "none"
     warnings: tuple[str, ...] = field(default=())
     missing: str = ""  # why there is no sandbox, with the fix, in one sentence ("" when bwrap works)
 
@@ -67,7 +68,7 @@ def probe(bwrap: str | None, sysctl: Path = SYSCTL) -> Capabilities:
             missing = explain_bwrap_failure(failure, sysctl, root=os.geteuid() == 0)
             bwrap = None
     notes = [missing] if missing else []
-    pids = _pids_strategy()
+    pids = _pids_strategy(bwrap)
     if pids.startswith("cgroup"):
         remove_stale_cgroups(cgroup_parent(pids))
     if pids == "none":
@@ -75,6 +76,12 @@ def probe(bwrap: str | None, sysctl: Path = SYSCTL) -> Capabilities:
             "no limit on the number of processes: no writable pids cgroup, and "
             "RLIMIT_NPROC does not bind root; a fork bomb is bounded only by the "
             "notebook's wall time"
+        )
+    if pids == "rlimit-per-user":
+        notes.append(
+            "RLIMIT_NPROC counts all of this user's processes together here (Linux before 5.14, or no "
+            "bubblewrap), so sandboxes side by side would share one process limit: local grading runs one "
+            "submission at a time; to grade in parallel, grade as root (a pids cgroup per sandbox) or on Linux 5.14+"
         )
     for note in notes:
         warnings.warn(note, SandboxUnavailableWarning, stacklevel=3)
@@ -125,11 +132,26 @@ def _sysctl(root: Path, name: str) -> str | None:
         return None
 
 
-def _pids_strategy() -> str:
+def _pids_strategy(bwrap: str | None) -> str:
     """A pids cgroup we can create sandboxes in (root, or a user the cgroup was delegated to);
-    else RLIMIT_NPROC, which binds every user but root."""
+    else RLIMIT_NPROC, which binds every user but root: "rlimit" where each sandbox gets a count
+    of its own, "rlimit-per-user" where the user's sandboxes would all share one."""
     for kind in ("cgroup-v2", "cgroup-v1"):
         parent = cgroup_parent(kind)
         if parent is not None and usable(parent):
             return kind
-    return "none" if os.geteuid() == 0 else "rlimit"
+    if os.geteuid() == 0:
+        return "none"
+    return "rlimit" if bwrap is not None and _nproc_per_sandbox(bwrap) else "rlimit-per-user"
+
+
+def _nproc_per_sandbox(bwrap: str) -> bool:
+    """Whether RLIMIT_NPROC set inside a sandbox counts that sandbox's tasks alone (Linux 5.14+).
+
+    With a limit of 3, bubblewrap's init, the interpreter and one child fit where the count is the
+    sandbox's own; where it is the user's, this process and bubblewrap's outer process count too.
+    """
+    fork = "import os\nif os.fork() == 0:\n    os._exit(0)\nos.wait()"
+    command = with_task_limit(3, [sys.executable, "-I", "-S", "-c", fork])
+    trial = subprocess.run([bwrap, *namespace_args(), "--ro-bind", "/", "/", *command], capture_output=True)
+    return trial.returncode == 0

@@ -86,8 +86,9 @@ def connect(scheduler: str | None, workers: int, *, unsandboxed: bool = False) -
         otherwise they are refused with a :class:`SandboxError` saying what is missing.
     """
     if scheduler is None:
-        check_sandboxes({LOCAL: _sandbox()}, unsandboxed)
-        if _sandbox().pids == "rlimit-per-user":  # its sandboxes would share one process count (the probe says so)
+        sandbox = _sandbox()
+        check_sandboxes({LOCAL: sandbox}, unsandboxed)
+        if sandbox.pids == "rlimit-per-user":  # its sandboxes would share one process count (the probe says so)
             workers = 1
         with dask.config.set(
             {

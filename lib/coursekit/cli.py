@@ -304,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.command == "grade" and args.scheduler is None:
+        from . import forkserver
+
+        forkserver.start()  # the local workers' imports now run beside ours
     from .course import Course, CourseError
     from .sandbox import SandboxError
 

@@ -31,8 +31,8 @@ from concurrent.futures import CancelledError
 import dask
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.scheduler import KilledWorker
-from distributed.utils import get_mp_context
 
+from . import forkserver
 from .grading import GradingResult, GradingTask, NotebookResult, grade
 from .sandbox import Capabilities, SandboxError, SandboxUnavailableWarning, capabilities
 
@@ -90,13 +90,8 @@ def connect(scheduler: str | None, workers: int, *, unsandboxed: bool = False) -
         check_sandboxes({LOCAL: sandbox}, unsandboxed)
         if sandbox.pids == "rlimit-per-user":  # its sandboxes would share one process count (the probe says so)
             workers = 1
-        with dask.config.set(
-            {
-                "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                "distributed.worker.multiprocessing-method": "forkserver",
-            }
-        ):
-            _preload_grading()
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES, **forkserver.LOCAL_WORKERS}):
+            forkserver.start()  # already running when `coursekit grade` started it
             # no dashboard; the scheduler's HTTP endpoint on any free port (not 8787)
             cluster = LocalCluster(
                 n_workers=workers,
@@ -116,12 +111,6 @@ def connect(scheduler: str | None, workers: int, *, unsandboxed: bool = False) -
     with client:
         _check_workers(client, scheduler, unsandboxed)
         yield client
-
-
-def _preload_grading() -> None:
-    """Local workers fork from a server that imported the grader once (nbgrader takes seconds)."""
-    context = get_mp_context()  # distributed sets its own preload list on the first call only
-    context.set_forkserver_preload(["distributed", "coursekit.grading"])
 
 
 def _check_workers(client: Client, scheduler: str, unsandboxed: bool) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from coursekit.cluster import connect
 from tests.coursekit.cases import CASES, Case, write_submission
 from tests.coursekit.cluster_support import loopback_cluster
 from tests.coursekit.helpers import gradebook_dump, totals
@@ -213,3 +214,11 @@ def test_a_submission_that_keeps_killing_workers_is_flagged(demo_template, tmp_p
     assert totals(root) == {"crash": 0, "good_0": 6, "good_1": 6, "good_2": 6}
     assert submissions_per_student(root) == dict.fromkeys(students, 1)
     assert re.search(r"crash\s+failed\s+\S+\s+demo: grading it repeatedly crashed", output)
+
+
+def test_local_workers_start_with_the_grader_imported():
+    """Local workers fork from a server that imported the grader, so no worker spends a second importing it."""
+    with connect(None, 2) as client:
+        # a lambda travels by value: a function of this module would import it, and coursekit with it, on the worker
+        imported = client.run(lambda: "coursekit.grading" in sys.modules)
+    assert list(imported.values()) == [True, True]

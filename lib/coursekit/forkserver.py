@@ -3,7 +3,7 @@
 Importing the grader takes about a second (nbgrader imports its Jupyter server extensions). A worker forked from a
 server that has already imported it starts at once, and the server can start before anything else:
 ``coursekit grade`` calls :func:`start` first thing, so the server's imports run on the second core while the command
-makes its own (one local grade of one submission: 4.3 s -> 3.1 s). Kept apart from :mod:`coursekit.cluster`, which
+makes its own (one local grade of one submission: about 4.3 s -> 3.3 s). Kept apart from :mod:`coursekit.cluster`, which
 imports the grader itself.
 """
 
